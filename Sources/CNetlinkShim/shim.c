@@ -1,0 +1,3 @@
+#include "CNetlinkShim.h"
+
+int tectl_shim_version(void) { return 1; }

@@ -1,0 +1,4 @@
+import TECore
+
+/// The controller daemon.
+public enum Daemon {}

@@ -1,0 +1,2 @@
+/// Network-namespace lab used by kernel tests and `tectl lab`.
+public enum Lab {}

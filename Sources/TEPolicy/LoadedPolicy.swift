@@ -1,0 +1,47 @@
+import TECore
+
+/// A policy that passed validation, with where each of its fields came from, so that checks
+/// made later against the host (a `dev` that does not exist) report `FILE:LINE:COL` too.
+public struct LoadedPolicy: Sendable {
+    public var policy: Policy
+    public var file: String
+    /// Field path (`nexthops[2].dev`, `routes[0].prefixes[3]`) → location of its value.
+    public var locations: [String: SourceLocation]
+    /// Extension sections (`frr:`, `sonic:`...) kept as parsed YAML-free values for their owners.
+    public var extensions: PolicyExtensions
+
+    public init(policy: Policy, file: String, locations: [String: SourceLocation], extensions: PolicyExtensions = PolicyExtensions()) {
+        self.policy = policy
+        self.file = file
+        self.locations = locations
+        self.extensions = extensions
+    }
+
+    /// A diagnostic at the location of `path` (or at its closest recorded parent, or 1:1).
+    public func diagnostic(at path: String, _ message: String) -> PolicyDiagnostic {
+        var key = path
+        while true {
+            if let loc = locations[key] {
+                return PolicyDiagnostic(file: file, line: loc.line, column: loc.column, message: message)
+            }
+            guard let cut = key.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            key = String(key[..<cut])
+        }
+        return PolicyDiagnostic(file: file, line: 1, column: 1, message: message)
+    }
+
+    /// Checks what only the host can tell: every next-hop's `dev` exists among `interfaces`.
+    /// Same `FILE:LINE:COL` form as validation.
+    public func checkHost(interfaces: Set<String>) -> [PolicyDiagnostic] {
+        var out: [PolicyDiagnostic] = []
+        for (i, nh) in policy.nexthops.enumerated() where !interfaces.contains(nh.dev) {
+            out.append(diagnostic(at: "nexthops[\(i)].dev", "nexthops[\(i)].dev: device \"\(nh.dev)\" does not exist on this host (next-hop \(nh.name))"))
+        }
+        return out
+    }
+}
+
+/// Optional policy sections owned by other modules (the emitters), validated here.
+public struct PolicyExtensions: Sendable, Equatable {
+    public init() {}
+}

@@ -1,0 +1,57 @@
+import Foundation
+import TECore
+import Yams
+
+/// Reads and validates policy files. The only way to get a `Policy` from a file: a file with
+/// any problem yields every problem (`PolicyValidationError`) and no policy.
+public enum PolicyLoader {
+    public static let supportedVersions = [1]
+
+    /// Reads `path` and validates it.
+    public static func load(path: String) throws(PolicyValidationError) -> LoadedPolicy {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: path, line: 1, column: 1, message: "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: path, line: 1, column: 1, message: "the file is not UTF-8 text")])
+        }
+        return try load(yaml: text, file: path)
+    }
+
+    /// Validates policy text; `file` names it in diagnostics.
+    public static func load(yaml: String, file: String) throws(PolicyValidationError) -> LoadedPolicy {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: file, line: 1, column: 1, message: "the file is empty; a policy starts with \"version: 1\"")])
+            }
+            root = node
+        } catch let error as PolicyValidationError {
+            throw error
+        } catch let error as YamlError {
+            throw PolicyValidationError(diagnostics: [diagnostic(for: error, file: file)])
+        } catch {
+            throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")])
+        }
+        let parser = PolicyParser(reader: YAMLReader(file: file))
+        let policy = parser.parse(root)
+        let diagnostics = parser.reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+        guard diagnostics.isEmpty, let policy else {
+            throw PolicyValidationError(diagnostics: diagnostics)
+        }
+        return LoadedPolicy(policy: policy, file: file, locations: parser.reader.locations, extensions: parser.extensions)
+    }
+
+    static func diagnostic(for error: YamlError, file: String) -> PolicyDiagnostic {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let ctx = context.map { "\($0.text) (line \($0.mark.line)): " } ?? ""
+            return PolicyDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(ctx)\(problem)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return PolicyDiagnostic(file: file, line: max(1, context.mark.line), column: max(1, context.mark.column), message: "duplicate key \(keys) in one mapping")
+        default:
+            return PolicyDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,422 @@
+import TECore
+import Yams
+
+/// Policy v1 schema: every key, its type, and the checks that span sections.
+/// docs/policy.md documents the same keys; keep the two in step.
+final class PolicyParser {
+    let reader: YAMLReader
+    var extensions = PolicyExtensions()
+
+    init(reader: YAMLReader) { self.reader = reader }
+
+    static let topKeys = ["version", "control", "ownership", "nexthops", "classes", "routes", "feeds"]
+    static let controlKeys = ["interval", "hysteresis", "min_change_interval", "max_step", "listen", "utilization_half_life"]
+    static let ownershipKeys = ["protocol", "nexthop_id_base", "rule_priority_base", "nexthop_compat_mode"]
+    static let nexthopKeys = ["name", "via", "dev", "capacity", "gpu"]
+    static let gpuKeys = ["feed", "host"]
+    static let classKeys = ["name", "priority", "dscp", "table", "prefer", "demand"]
+    static let routeKeys = ["prefix", "prefixes", "class", "nexthops", "group"]
+    static let groupKeys = ["type", "buckets", "idle_timer", "unbalanced_timer"]
+    static let feedKeys = ["name", "kind", "url", "path", "query", "host_label", "host", "metric", "stale_after", "timeout"]
+
+    func parse(_ root: Node) -> Policy? {
+        guard let top = reader.mapping(root, path: "", allowed: Self.topKeys) else { return nil }
+
+        var version: Int?
+        if let v = top["version"] {
+            if case .scalar(let s) = v, let n = Int(s.string) {
+                if PolicyLoader.supportedVersions.contains(n) {
+                    version = n
+                } else {
+                    reader.error(v, "version: unknown policy version \(s.string); this tectl reads version 1")
+                }
+            } else {
+                reader.error(v, "version: expected an integer (1), found \(reader.describe(v))")
+            }
+        } else {
+            reader.error(root, "missing required key \"version\" (add \"version: 1\" at the top)")
+        }
+
+        let control = top["control"].map { parseControl($0, path: "control") } ?? ControlSettings()
+        let ownership = top["ownership"].map { parseOwnership($0, path: "ownership") } ?? Ownership()
+        let feeds = list(top["feeds"], path: "feeds") { parseFeed($0, path: $1) }
+        let nexthops = list(top["nexthops"], path: "nexthops", required: true, root: root) { parseNextHop($0, path: $1) }
+        let classes = list(top["classes"], path: "classes", required: true, root: root) { parseClass($0, path: $1) }
+        let routes = list(top["routes"], path: "routes", required: true, root: root) { parseRoute($0, path: $1) }
+
+        checkUniqueNames(feeds.map { ($0.value.name, $0.path) }, what: "feed")
+        checkUniqueNames(nexthops.map { ($0.value.name, $0.path) }, what: "next-hop")
+        checkUniqueNames(classes.map { ($0.value.name, $0.path) }, what: "class")
+        checkClasses(classes)
+        checkReferences(nexthops: nexthops, classes: classes, routes: routes, feeds: feeds)
+
+        guard let version else { return nil }
+        return Policy(
+            version: version, control: control, ownership: ownership,
+            nexthops: nexthops.map(\.value), classes: classes.map(\.value),
+            routes: routes.map(\.value), feeds: feeds.map(\.value)
+        )
+    }
+
+    struct Located<T> {
+        var value: T
+        var path: String
+        var node: Node
+    }
+
+    func list<T>(_ node: Node?, path: String, required: Bool = false, root: Node? = nil, _ parse: (Node, String) -> T?) -> [Located<T>] {
+        guard let node else {
+            if required { reader.error(root, "missing required key \"\(path)\"") }
+            return []
+        }
+        guard let items = reader.sequence(node, path: path) else { return [] }
+        if required && items.isEmpty { reader.error(node, "\(path): must list at least one entry") }
+        return items.enumerated().compactMap { i, item in
+            let p = "\(path)[\(i)]"
+            return parse(item, p).map { Located(value: $0, path: p, node: item) }
+        }
+    }
+
+    // MARK: sections
+
+    func parseControl(_ node: Node, path: String) -> ControlSettings {
+        var c = ControlSettings()
+        guard let f = reader.mapping(node, path: path, allowed: Self.controlKeys) else { return c }
+        if let n = f["interval"], let d = reader.duration(n, path: f.path("interval")) { c.interval = d }
+        if let n = f["hysteresis"], let v = reader.double(n, path: f.path("hysteresis"), range: 0...1) { c.hysteresis = v }
+        if let n = f["min_change_interval"], let d = reader.duration(n, path: f.path("min_change_interval"), positive: false) { c.minChangeInterval = d }
+        if let n = f["max_step"] {
+            if let v = reader.double(n, path: f.path("max_step"), range: 0...1) {
+                if v == 0 { reader.error(n, "\(f.path("max_step")): must be greater than 0") } else { c.maxStep = v }
+            }
+        }
+        if let n = f["listen"], let s = reader.string(n, path: f.path("listen")) {
+            if HostPort(s) == nil {
+                reader.error(n, "\(f.path("listen")): \"\(s)\" is not host:port (e.g. 127.0.0.1:9464, [::1]:9464)")
+            } else {
+                c.listen = s
+            }
+        }
+        if let n = f["utilization_half_life"], let d = reader.duration(n, path: f.path("utilization_half_life")) { c.utilizationHalfLife = d }
+        return c
+    }
+
+    func parseOwnership(_ node: Node, path: String) -> Ownership {
+        var o = Ownership()
+        guard let f = reader.mapping(node, path: path, allowed: Self.ownershipKeys) else { return o }
+        if let n = f["protocol"], let v = reader.int(n, path: f.path("protocol"), range: 0...255) {
+            if v <= 4 {
+                reader.error(n, "\(f.path("protocol")): \(v) is reserved by the kernel (unspec, redirect, kernel, boot, static); use a number such as 250")
+            } else {
+                o.protocolNumber = UInt8(v)
+            }
+        }
+        if let n = f["nexthop_id_base"], let v = reader.int(n, path: f.path("nexthop_id_base"), range: 1...Int(UInt32.max - 65536)) {
+            o.nexthopIDBase = UInt32(v)
+        }
+        if let n = f["rule_priority_base"], let v = reader.int(n, path: f.path("rule_priority_base"), range: 1...32000) {
+            o.rulePriorityBase = UInt32(v)
+        }
+        if let n = f["nexthop_compat_mode"], let v = reader.bool(n, path: f.path("nexthop_compat_mode")) { o.nexthopCompatMode = v }
+        return o
+    }
+
+    func parseNextHop(_ node: Node, path: String) -> NextHop? {
+        guard let f = reader.mapping(node, path: path, allowed: Self.nexthopKeys, required: ["name", "via", "dev"]) else { return nil }
+        let name = f["name"].flatMap { reader.string($0, path: f.path("name")) }
+        var via: IPAddress?
+        if let n = f["via"], let s = reader.string(n, path: f.path("via")) {
+            via = IPAddress(s)
+            if via == nil { reader.error(n, "\(f.path("via")): \"\(s)\" is not an IPv4 or IPv6 address") }
+        }
+        var dev: String?
+        if let n = f["dev"], let s = reader.string(n, path: f.path("dev")) {
+            if s.utf8.count > 15 || s.contains("/") || s.contains(" ") {
+                reader.error(n, "\(f.path("dev")): \"\(s)\" is not a valid interface name (at most 15 characters, no '/' or spaces)")
+            } else {
+                dev = s
+            }
+        }
+        let capacity = f["capacity"].flatMap { reader.bandwidth($0, path: f.path("capacity")) }
+        var gpu: GPUBinding?
+        if let n = f["gpu"], let g = reader.mapping(n, path: f.path("gpu"), allowed: Self.gpuKeys, required: ["feed", "host"]) {
+            if let feed = g["feed"].flatMap({ reader.string($0, path: g.path("feed")) }),
+               let host = g["host"].flatMap({ reader.string($0, path: g.path("host")) }) {
+                gpu = GPUBinding(feed: feed, host: host)
+            }
+        }
+        guard let name, let via, let dev else { return nil }
+        return NextHop(name: name, via: via, dev: dev, capacity: capacity, gpu: gpu)
+    }
+
+    func parseClass(_ node: Node, path: String) -> TrafficClass? {
+        guard let f = reader.mapping(node, path: path, allowed: Self.classKeys, required: ["name", "priority", "table"]) else { return nil }
+        let name = f["name"].flatMap { reader.string($0, path: f.path("name")) }
+        let priority = f["priority"].flatMap { reader.int($0, path: f.path("priority"), range: 0...15) }
+        var table: UInt32?
+        if let n = f["table"], let t = reader.int(n, path: f.path("table"), range: 0...Int(UInt32.max)) {
+            switch t {
+            case 0: reader.error(n, "\(f.path("table")): table 0 is unspecified; pick a table such as 101")
+            case 253...255: reader.error(n, "\(f.path("table")): table \(t) is reserved (253 default, 254 main, 255 local); pick another, such as 101")
+            default: table = UInt32(t)
+            }
+        }
+        var dscp: [UInt8] = []
+        if let n = f["dscp"], let items = reader.scalarList(n, path: f.path("dscp")) {
+            for (i, item) in items.enumerated() {
+                if let v = reader.int(item, path: "\(f.path("dscp"))[\(i)]", range: 0...63) { dscp.append(UInt8(v)) }
+            }
+        }
+        var prefer = Preference.capacity
+        if let n = f["prefer"], let s = reader.string(n, path: f.path("prefer")) {
+            if let p = Preference(rawValue: s) {
+                prefer = p
+            } else {
+                var message = "\(f.path("prefer")): unknown preference \"\(s)\" (one of: \(Preference.allCases.map(\.rawValue).joined(separator: ", ")))"
+                if let g = closest(to: s, in: Preference.allCases.map(\.rawValue)) { message += "; did you mean \"\(g)\"?" }
+                reader.error(n, message)
+            }
+        }
+        let demand = f["demand"].flatMap { reader.bandwidth($0, path: f.path("demand")) }
+        guard let name, let priority, let table else { return nil }
+        return TrafficClass(name: name, priority: priority, dscp: dscp, table: table, prefer: prefer, demand: demand)
+    }
+
+    /// Route entries keep prefix locations for later checks; prefixes are parsed one by one.
+    var routePrefixNodes: [String: [(IPPrefix, Node)]] = [:]
+    var routeNexthopNodes: [String: [(String, Node)]] = [:]
+
+    func parseRoute(_ node: Node, path: String) -> RouteEntry? {
+        guard let f = reader.mapping(node, path: path, allowed: Self.routeKeys, required: ["class", "nexthops"]) else { return nil }
+        var prefixNodes: [(Node, String)] = []
+        switch (f["prefix"], f["prefixes"]) {
+        case (nil, nil):
+            reader.error(node, "\(path): missing \"prefix\" or \"prefixes\"")
+        case (let p?, let ps?):
+            _ = p
+            reader.error(f.keyNode("prefixes") ?? ps, "\(path): give either \"prefix\" or \"prefixes\", not both")
+        case (let p?, nil):
+            prefixNodes = [(p, f.path("prefix"))]
+        case (nil, let ps?):
+            if let items = reader.sequence(ps, path: f.path("prefixes")) {
+                if items.isEmpty { reader.error(ps, "\(f.path("prefixes")): must list at least one prefix") }
+                prefixNodes = items.enumerated().map { ($1, "\(f.path("prefixes"))[\($0)]") }
+            }
+        }
+        var prefixes: [IPPrefix] = []
+        var located: [(IPPrefix, Node)] = []
+        for (n, p) in prefixNodes {
+            guard let s = reader.string(n, path: p) else { continue }
+            guard let prefix = IPPrefix(s) else {
+                reader.error(n, "\(p): \"\(s)\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
+                continue
+            }
+            if prefix.hasHostBits {
+                reader.error(n, "\(p): \(s) has host bits set; did you mean \(prefix.canonical)?")
+                continue
+            }
+            reader.record(p, n)
+            prefixes.append(prefix)
+            located.append((prefix, n))
+        }
+        if let fam = prefixes.first?.family, let other = located.first(where: { $0.0.family != fam }) {
+            reader.error(other.1, "\(path): mixes IPv4 and IPv6 prefixes; one route entry is one address family")
+        }
+        let className = f["class"].flatMap { reader.string($0, path: f.path("class")) }
+        var nexthops: [String] = []
+        var nexthopNodes: [(String, Node)] = []
+        if let n = f["nexthops"], let items = reader.sequence(n, path: f.path("nexthops")) {
+            if items.isEmpty { reader.error(n, "\(f.path("nexthops")): must list at least one next-hop (a group is never empty)") }
+            var seen = Set<String>()
+            for (i, item) in items.enumerated() {
+                guard let s = reader.string(item, path: "\(f.path("nexthops"))[\(i)]") else { continue }
+                if !seen.insert(s).inserted {
+                    reader.error(item, "\(f.path("nexthops"))[\(i)]: next-hop \"\(s)\" is listed twice")
+                    continue
+                }
+                nexthops.append(s)
+                nexthopNodes.append((s, item))
+            }
+        }
+        var group = GroupSpec()
+        if let n = f["group"] { group = parseGroup(n, path: f.path("group"), nexthopCount: nexthops.count) }
+        routePrefixNodes[path] = located
+        routeNexthopNodes[path] = nexthopNodes
+        guard let className, !prefixes.isEmpty, !nexthops.isEmpty else { return nil }
+        return RouteEntry(prefixes: prefixes, className: className, nexthops: nexthops, group: group)
+    }
+
+    func parseGroup(_ node: Node, path: String, nexthopCount: Int) -> GroupSpec {
+        var g = GroupSpec()
+        guard let f = reader.mapping(node, path: path, allowed: Self.groupKeys) else { return g }
+        if let n = f["type"], let s = reader.string(n, path: f.path("type")) {
+            if let t = GroupType(rawValue: s) {
+                g.type = t
+            } else {
+                var message = "\(f.path("type")): unknown group type \"\(s)\" (one of: resilient, hash-threshold, multipath)"
+                if let guess = closest(to: s, in: GroupType.allCases.map(\.rawValue)) { message += "; did you mean \"\(guess)\"?" }
+                reader.error(n, message)
+            }
+        }
+        let resilientOnly = ["buckets", "idle_timer", "unbalanced_timer"]
+        if g.type != .resilient {
+            for key in resilientOnly where f[key] != nil {
+                reader.error(f.keyNode(key), "\(f.path(key)): only resilient groups have \(key) (this group is \(g.type.rawValue))")
+            }
+        }
+        if let n = f["buckets"], let v = reader.int(n, path: f.path("buckets"), range: 1...65535) {
+            if v < nexthopCount {
+                reader.error(n, "\(f.path("buckets")): \(v) buckets cannot hold \(nexthopCount) next-hops")
+            } else {
+                g.buckets = UInt16(v)
+            }
+        }
+        if let n = f["idle_timer"], let d = reader.duration(n, path: f.path("idle_timer")) {
+            if d > .seconds(65535) { reader.error(n, "\(f.path("idle_timer")): at most 65535s") } else { g.idleTimer = d }
+        }
+        if let n = f["unbalanced_timer"], let d = reader.duration(n, path: f.path("unbalanced_timer"), positive: false) {
+            if d > .seconds(65535) { reader.error(n, "\(f.path("unbalanced_timer")): at most 65535s") } else { g.unbalancedTimer = d }
+        }
+        return g
+    }
+
+    func parseFeed(_ node: Node, path: String) -> Feed? {
+        guard let f = reader.mapping(node, path: path, allowed: Self.feedKeys, required: ["name", "kind"]) else { return nil }
+        let name = f["name"].flatMap { reader.string($0, path: f.path("name")) }
+        var kind: FeedKind?
+        if let n = f["kind"], let s = reader.string(n, path: f.path("kind")) {
+            kind = FeedKind(rawValue: s)
+            if kind == nil {
+                var message = "\(f.path("kind")): unknown feed kind \"\(s)\" (one of: \(FeedKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                if let g = closest(to: s, in: FeedKind.allCases.map(\.rawValue)) { message += "; did you mean \"\(g)\"?" }
+                reader.error(n, message)
+            }
+        }
+        func str(_ key: String) -> String? { f[key].flatMap { reader.string($0, path: f.path(key)) } }
+        var feed = Feed(name: name ?? "", kind: kind ?? .jsonFile, url: str("url"), path: str("path"), query: str("query"),
+                        hostLabel: str("host_label"), host: str("host"), metric: str("metric"))
+        if let n = f["stale_after"], let d = reader.duration(n, path: f.path("stale_after")) { feed.staleAfter = d }
+        if let n = f["timeout"], let d = reader.duration(n, path: f.path("timeout")) { feed.timeout = d }
+        if let url = feed.url, let n = f["url"], !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            reader.error(n, "\(f.path("url")): \"\(url)\" is not an http:// or https:// URL")
+        }
+        if let kind {
+            let needs: [String]
+            let allowed: Set<String>
+            switch kind {
+            case .prometheusText: needs = ["url"]; allowed = ["url", "metric", "host_label", "host"]
+            case .prometheusAPI: needs = ["url", "query"]; allowed = ["url", "query", "host_label"]
+            case .nvidiaSmiCSV: needs = ["path"]; allowed = ["path", "host"]
+            case .jsonFile: needs = ["path"]; allowed = ["path", "host"]
+            }
+            for key in needs where f[key] == nil {
+                reader.error(node, "\(path): a \(kind.rawValue) feed needs \"\(key)\"")
+            }
+            for key in ["url", "path", "query", "host_label", "host", "metric"] where f[key] != nil && !allowed.contains(key) {
+                reader.error(f.keyNode(key), "\(f.path(key)): a \(kind.rawValue) feed has no \"\(key)\"")
+            }
+        }
+        guard name != nil, kind != nil else { return nil }
+        return feed
+    }
+
+    // MARK: cross-section checks
+
+    func checkUniqueNames(_ names: [(String, String)], what: String) {
+        var first: [String: String] = [:]
+        for (name, path) in names {
+            if let earlier = first[name] {
+                reader.error(at: reader.locations["\(path).name"] ?? SourceLocation(line: 1, column: 1),
+                             "\(path).name: duplicate \(what) name \"\(name)\" (first defined at \(earlier))")
+            } else {
+                first[name] = path
+            }
+        }
+    }
+
+    func checkClasses(_ classes: [Located<TrafficClass>]) {
+        var dscpOwner: [UInt8: String] = [:]
+        for c in classes {
+            for (i, d) in c.value.dscp.enumerated() {
+                if let other = dscpOwner[d], other != c.value.name {
+                    reader.error(at: reader.locations["\(c.path).dscp"] ?? SourceLocation(line: 1, column: 1),
+                                 "\(c.path).dscp[\(i)]: DSCP \(d) already selects class \"\(other)\"")
+                } else {
+                    dscpOwner[d] = c.value.name
+                }
+            }
+        }
+    }
+
+    func checkReferences(nexthops: [Located<NextHop>], classes: [Located<TrafficClass>], routes: [Located<RouteEntry>], feeds: [Located<Feed>]) {
+        let nexthopByName = Dictionary(nexthops.map { ($0.value.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let classByName = Dictionary(classes.map { ($0.value.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let feedNames = Set(feeds.map(\.value.name))
+
+        for nh in nexthops {
+            guard let gpu = nh.value.gpu else { continue }
+            if !feedNames.contains(gpu.feed) {
+                var message = "\(nh.path).gpu.feed: undefined feed \"\(gpu.feed)\""
+                if let g = closest(to: gpu.feed, in: Array(feedNames)) { message += "; did you mean \"\(g)\"?" }
+                reader.error(at: reader.locations["\(nh.path).gpu.feed"] ?? SourceLocation(line: 1, column: 1), message)
+            }
+        }
+
+        // (table, prefix) → where it was first routed.
+        var routed: [String: String] = [:]
+        for r in routes {
+            let entry = r.value
+            let cls = classByName[entry.className]
+            if cls == nil {
+                var message = "\(r.path).class: undefined class \"\(entry.className)\""
+                if let g = closest(to: entry.className, in: Array(classByName.keys)) { message += "; did you mean \"\(g)\"?" }
+                reader.error(at: reader.locations["\(r.path).class"] ?? SourceLocation(line: 1, column: 1), message)
+            }
+            for (i, (name, node)) in (routeNexthopNodes[r.path] ?? []).enumerated() {
+                guard let nh = nexthopByName[name] else {
+                    var message = "\(r.path).nexthops[\(i)]: undefined next-hop \"\(name)\""
+                    if let g = closest(to: name, in: Array(nexthopByName.keys)) { message += "; did you mean \"\(g)\"?" }
+                    reader.error(node, message)
+                    continue
+                }
+                if nh.via.family != entry.family {
+                    reader.error(node, "\(r.path).nexthops[\(i)]: next-hop \"\(name)\" is \(nh.via.family == .ipv4 ? "IPv4" : "IPv6") (via \(nh.via)) but the route's prefixes are \(entry.family == .ipv4 ? "IPv4" : "IPv6")")
+                }
+            }
+            guard let table = cls?.table else { continue }
+            for (prefix, node) in routePrefixNodes[r.path] ?? [] {
+                let key = "\(table) \(prefix)"
+                if let earlier = routed[key] {
+                    reader.error(node, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(earlier)")
+                } else {
+                    routed[key] = r.path
+                }
+            }
+        }
+    }
+}
+
+/// `host:port` with an IPv4 address, a bracketed IPv6 address or a name.
+public struct HostPort: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+
+    public init?(_ text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portPart = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty, let port = Int(portPart), (0...65535).contains(port) else { return nil }
+        host = String(hostPart)
+        self.port = port
+    }
+}

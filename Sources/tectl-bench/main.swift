@@ -1,0 +1,1 @@
+print("tectl-bench: no benchmarks yet")
