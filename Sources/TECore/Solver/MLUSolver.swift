@@ -156,7 +156,7 @@ private final class SolverRun {
                     }
                 }
             }
-            let caps = (0..<k).map { stageMLU[$0] * (1 + (options.holdSlack ?? options.gap / 4)) }
+            let caps = (0..<k).map { stageMLU[$0] * (1 + (options.holdSlack ?? options.gap / 5)) }
             let result = runStage(k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], previousBound: k > 0 ? stageBound[k - 1] : 0)
             stageMLU[k] = result.mlu
             stageBound[k] = result.bound
@@ -242,11 +242,17 @@ private final class SolverRun {
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
-        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, warmMu) }
+        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, 2 * warmMu) }
         var bestBound = previousBound
         var sweeps = 0
-        let target = options.gap
+        // A stage stops a little below the asked gap: later stages may still raise its MLU within
+        // the hold slack, and the final per-stage gaps must stay within what was asked.
+        let target = levels.count > 1 ? options.gap * 0.75 : options.gap
         let capsBuffer = caps
+        // Stall guard: a stage whose MLU stops improving (hold constraints that the certificate
+        // cannot see) ends instead of sweeping to the limit.
+        var bestTop = Double.infinity
+        var lastImprovement = 0
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -285,7 +291,12 @@ private final class SolverRun {
             }
             if bound > bestBound { bestBound = bound }
             let gap = relativeGap(top, lowerBound: bestBound)
-            if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 {
+            if top < bestTop * (1 - target / 50) {
+                bestTop = top
+                lastImprovement = sweeps
+            }
+            let stalled = sweeps - lastImprovement >= 200
+            if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
             // Smoothed duality gap: y·u − (lower bound of y) = Σ_d v_d (current cost − cheapest).

@@ -4,7 +4,7 @@ public struct SolveOptions: Sendable, Equatable {
     public var gap: Double
     /// Upper limit of Gauss–Seidel sweeps per priority stage (deterministic; no clock is read).
     public var maxSweepsPerStage: Int
-    /// How far (relative) a higher priority's MLU may rise while lower priorities join; nil: `gap / 4`.
+    /// How far (relative) a higher priority's MLU may rise while lower priorities join; nil: `gap / 5`.
     public var holdSlack: Double?
 
     public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil) {
