@@ -3,15 +3,24 @@ import Testing
 @testable import TECore
 
 @Suite struct WeightQuantizerTests {
-    @Test(arguments: [
-        ([0.5, 0.5], 64, [1, 1]),
-        ([2.0 / 3, 1.0 / 3], 64, [2, 1]),
-        ([0.25, 0.75, 0], 256, [1, 3, 0]),
-        ([0.1, 0.9], 256, [1, 9]),
-        ([1, 1, 1], 2, [1, 1, 0]),
-    ])
-    func smallestGroupThatIsExact(shares: [Double], tableSize: Int, expected: [Int]) {
-        #expect(WeightQuantizer.wcmp(shares, tableSize: tableSize) == expected)
+    struct Case: Sendable, CustomTestStringConvertible {
+        var shares: [Double]
+        var tableSize: Int
+        var expected: [Int]
+        var testDescription: String { "\(shares) in \(tableSize)" }
+    }
+
+    static let cases: [Case] = [
+        Case(shares: [0.5, 0.5], tableSize: 64, expected: [1, 1]),
+        Case(shares: [2.0 / 3, 1.0 / 3], tableSize: 64, expected: [2, 1]),
+        Case(shares: [0.25, 0.75, 0], tableSize: 256, expected: [1, 3, 0]),
+        Case(shares: [0.1, 0.9], tableSize: 256, expected: [1, 9]),
+        Case(shares: [1, 1, 1], tableSize: 2, expected: [1, 1, 0]),
+    ]
+
+    @Test(arguments: cases)
+    func smallestGroupThatIsExact(_ c: Case) {
+        #expect(WeightQuantizer.wcmp(c.shares, tableSize: c.tableSize) == c.expected)
     }
 
     @Test func prefersASmallGroupWhenItCostsLittle() {
