@@ -7,6 +7,12 @@ final class PolicyParser {
     let reader: YAMLReader
     var extensions = PolicyExtensions()
 
+    /// Names of entries that exist but failed validation: references to them are not reported
+    /// again as undefined (one mistake, one message).
+    var invalidNexthops = Set<String>()
+    var invalidClasses = Set<String>()
+    var invalidFeeds = Set<String>()
+
     init(reader: YAMLReader) { self.reader = reader }
 
     static let topKeys = ["version", "control", "ownership", "nexthops", "classes", "routes", "feeds"]
@@ -145,7 +151,10 @@ final class PolicyParser {
                 gpu = GPUBinding(feed: feed, host: host)
             }
         }
-        guard let name, let via, let dev else { return nil }
+        guard let name, let via, let dev else {
+            if let name { invalidNexthops.insert(name) }
+            return nil
+        }
         return NextHop(name: name, via: via, dev: dev, capacity: capacity, gpu: gpu)
     }
 
@@ -178,7 +187,10 @@ final class PolicyParser {
             }
         }
         let demand = f["demand"].flatMap { reader.bandwidth($0, path: f.path("demand")) }
-        guard let name, let priority, let table else { return nil }
+        guard let name, let priority, let table else {
+            if let name { invalidClasses.insert(name) }
+            return nil
+        }
         return TrafficClass(name: name, priority: priority, dscp: dscp, table: table, prefer: prefer, demand: demand)
     }
 
@@ -316,7 +328,10 @@ final class PolicyParser {
                 reader.error(f.keyNode(key), "\(f.path(key)): a \(kind.rawValue) feed has no \"\(key)\"")
             }
         }
-        guard name != nil, kind != nil else { return nil }
+        guard let name, kind != nil else {
+            if let name { invalidFeeds.insert(name) }
+            return nil
+        }
         return feed
     }
 
@@ -355,7 +370,7 @@ final class PolicyParser {
 
         for nh in nexthops {
             guard let gpu = nh.value.gpu else { continue }
-            if !feedNames.contains(gpu.feed) {
+            if !feedNames.contains(gpu.feed) && !invalidFeeds.contains(gpu.feed) {
                 var message = "\(nh.path).gpu.feed: undefined feed \"\(gpu.feed)\""
                 if let g = closest(to: gpu.feed, in: Array(feedNames)) { message += "; did you mean \"\(g)\"?" }
                 reader.error(at: reader.locations["\(nh.path).gpu.feed"] ?? SourceLocation(line: 1, column: 1), message)
@@ -367,13 +382,14 @@ final class PolicyParser {
         for r in routes {
             let entry = r.value
             let cls = classByName[entry.className]
-            if cls == nil {
+            if cls == nil && !invalidClasses.contains(entry.className) {
                 var message = "\(r.path).class: undefined class \"\(entry.className)\""
                 if let g = closest(to: entry.className, in: Array(classByName.keys)) { message += "; did you mean \"\(g)\"?" }
                 reader.error(at: reader.locations["\(r.path).class"] ?? SourceLocation(line: 1, column: 1), message)
             }
             for (i, (name, node)) in (routeNexthopNodes[r.path] ?? []).enumerated() {
                 guard let nh = nexthopByName[name] else {
+                    if invalidNexthops.contains(name) { continue }
                     var message = "\(r.path).nexthops[\(i)]: undefined next-hop \"\(name)\""
                     if let g = closest(to: name, in: Array(nexthopByName.keys)) { message += "; did you mean \"\(g)\"?" }
                     reader.error(node, message)
