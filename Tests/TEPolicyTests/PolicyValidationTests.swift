@@ -61,7 +61,7 @@ private func diagnostics(_ yaml: String) -> [String] {
             "p.yaml:8:63: routes[0].nexthops[1]: undefined next-hop \"up2\"; did you mean \"up1\"?",
         ]),
         ("undefined next-hop", valid.replacingOccurrences(of: "nexthops: [up1, up2]", with: "nexthops: [up1, up3]"), [
-            "p.yaml:8:63: routes[0].nexthops[1]: undefined next-hop \"up3\"; did you mean \"up2\"?",
+            "p.yaml:8:63: routes[0].nexthops[1]: undefined next-hop \"up3\"; did you mean \"up1\"?",
         ]),
         ("undefined class", valid.replacingOccurrences(of: "class: training", with: "class: trainig"), [
             "p.yaml:8:37: routes[0].class: undefined class \"trainig\"; did you mean \"training\"?",
