@@ -140,7 +140,7 @@ public struct Planner: Sendable {
             models[i].basis = "policy"
         }
         solve(&models, routes: knownIndices, resources: resources, extraLoad: nil)
-        // Classes without one: each on its own, on top of the known traffic of higher priorities.
+        // Classes without one: each route on its own, on top of the known traffic of higher priorities.
         let unknownClasses = Array(Set(models.filter { $0.cls.demand == nil }.map(\.cls.name))).sorted { a, b in
             let pa = policy.trafficClass(named: a)?.priority ?? 0, pb = policy.trafficClass(named: b)?.priority ?? 0
             return pa != pb ? pa < pb : a < b
@@ -154,6 +154,7 @@ public struct Planner: Sendable {
                     for r in path { extra[r] += models[i].flows[k] }
                 }
             }
+            // Each route on its own: one route's hypothetical fill is not traffic another must avoid.
             for i in routes {
                 // The demand that fills every usable next-hop's bottleneck to utilization 1.
                 var headroom = 0.0
@@ -164,8 +165,8 @@ public struct Planner: Sendable {
                 }
                 models[i].demand = max(headroom, total * 1e-3)
                 models[i].basis = "headroom"
+                solve(&models, routes: [i], resources: resources, extraLoad: extra)
             }
-            solve(&models, routes: routes, resources: resources, extraLoad: extra)
         }
 
         let routes = models.map { m in
@@ -221,7 +222,8 @@ public struct Planner: Sendable {
         let ideal = zip(views, ideal).map { $0.isUsable ? max(0, $1) : 0 }
         let idealSum = ideal.reduce(0, +)
         let usable = idealSum > 0
-        let weights = usable ? WeightQuantizer.quantize(ideal, maxTotal: maxGroupWeight) : ideal.map { _ in 0 }
+        // Host groups are cheap: stay within 0.2% of the best oversubscription rather than 1%.
+        let weights = usable ? WeightQuantizer.wcmp(ideal, tableSize: maxGroupWeight, slack: 0.002) : ideal.map { _ in 0 }
         let total = Double(weights.reduce(0, +))
         let hops = views.indices.map { k in
             let v = views[k]
