@@ -33,30 +33,42 @@ struct ProcessResult {
     var output: String { stdout + stderr }
 }
 
-/// Runs `path args` and waits; output is read through files so that large outputs cannot block.
+/// Runs `path args` and waits (posix_spawn + waitpid: FRR daemons fork into the background, and
+/// the child that exits must be reaped here). Output goes through files so it cannot block.
 @discardableResult
 func runProcess(_ path: String, _ args: [String], timeout: TimeInterval = 30) throws -> ProcessResult {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tectl-emit-run-\(getpid())-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    p.standardOutput = try FileHandle(forWritingTo: out)
-    p.standardError = try FileHandle(forWritingTo: err)
-    try p.run()
+    let out = dir.appendingPathComponent("out").path, err = dir.appendingPathComponent("err").path
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+
+    var status: Int32 = 0
     let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(20_000) }
-    if p.isRunning {
-        p.terminate()
-        p.waitUntilExit()
+    while waitpid(pid, &status, WNOHANG) == 0 {
+        if Date() >= deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            break
+        }
+        usleep(10_000)
     }
-    return ProcessResult(status: p.terminationStatus,
-                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
+    let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return ProcessResult(status: exit,
+                         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
 }
 
 /// A private directory that the `frr` user can read (and, with `ownedByFRR`, write).
