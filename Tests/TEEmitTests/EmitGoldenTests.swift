@@ -5,8 +5,8 @@ import TECore
 import TEPolicy
 
 /// Emitted files for the example policies against Tests/Golden/emit/<policy>/<file>.
-/// Regenerate after an intended change: `TECTL_UPDATE_GOLDEN=1 swift test --filter GoldenTests`.
-@Suite struct GoldenTests {
+/// Regenerate after an intended change: `TECTL_UPDATE_GOLDEN=1 swift test --filter EmitGoldenTests`.
+@Suite struct EmitGoldenTests {
     static let goldenRoot = repositoryRoot.appendingPathComponent("Tests/Golden/emit")
     static let update = ProcessInfo.processInfo.environment["TECTL_UPDATE_GOLDEN"] == "1"
 
