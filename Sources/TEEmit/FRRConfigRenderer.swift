@@ -90,7 +90,7 @@ public enum FRRConfigRenderer {
         var files: [EmittedFile] = []
         if let receiver = settings.receiver {
             files.append(EmittedFile(device: receiver.name, fileName: "\(receiver.name).conf",
-                                     contents: header + receiverConfig(routes, settings: settings, receiver: receiver), daemon: "bgpd"))
+                                     contents: header + receiverConfig(routes, settings: settings, receiver: receiver, notes: notes), daemon: "bgpd"))
         }
         for device in settings.devices {
             let sessions = settings.neighbors.filter { $0.device == device.name }
@@ -140,13 +140,14 @@ public enum FRRConfigRenderer {
 
     /// The receiving side: sessions to the senders' addresses (the next-hops' `via`), an inbound
     /// policy that accepts the planned prefixes (eBGP needs one), and the multipath settings.
-    static func receiverConfig(_ routes: [(Int, PlannedRoute)], settings: FRRSettings, receiver: FRRSettings.Receiver) -> String {
+    static func receiverConfig(_ routes: [(Int, PlannedRoute)], settings: FRRSettings, receiver: FRRSettings.Receiver, notes: [Int: String]) -> String {
         let asnByDevice = Dictionary(settings.devices.map { ($0.name, $0.asn) }, uniquingKeysWith: { a, _ in a })
         var via: [String: IPAddress] = [:]
         for (_, r) in routes { for nh in r.nexthops { via[nh.name] = nh.via } }
         let inbound = "\(settings.namePrefix)-IN"
         var out = "! \(receiver.name): receives the planned routes and installs them with the link-bandwidth weights.\n"
         out += "hostname \(receiver.name)\n!\n"
+        for (i, _) in routes { out += notes[i] ?? "" }
         out += prefixLists(routes, settings: settings)
         for (i, r) in routes {
             out += "route-map \(inbound) permit \((i + 1) * step)\n" + matchLine(r, settings, route: i) + "exit\n!\n"
