@@ -107,4 +107,31 @@ import TEPolicy
         #expect(result.warnings.count == 1)
         #expect(!(result.files.last?.contents.contains("set extcommunity bandwidth") ?? true))
     }
+
+    @Test func aDownNextHopsSessionAdvertisesNothing() throws {
+        let (loaded, plan) = try planExample("training-4rail")
+        #expect(plan.routes[0].nexthops.first { $0.name == "rail3" }?.weight == 0)
+        let files = try FRRConfigRenderer.render(plan, settings: try #require(loaded.extensions.frr), source: "x").files
+        let rail3 = try #require(files.first { $0.device == "rail3-sw" }?.contents)
+        #expect(!rail3.contains("route-map TECTL-OUT-rail3 permit"))
+        #expect(!rail3.contains("set extcommunity"))
+        #expect(rail3.contains("route-map TECTL-OUT-rail3 deny 65535\n"))
+        #expect(rail3.contains("  neighbor 198.51.100.14 route-map TECTL-OUT-rail3 out\n"))
+        let rail0 = try #require(files.first { $0.device == "rail0-sw" }?.contents)
+        #expect(rail0.contains(" set extcommunity bandwidth 41\n"))
+    }
+
+    @Test func originateFalseLeavesOutNetworkStatements() throws {
+        let (loaded, plan) = try planExample("dual-stack")
+        var frr = try #require(loaded.extensions.frr)
+        let with = try FRRConfigRenderer.render(plan, settings: frr, source: "x").files
+        #expect(with.contains { $0.contents.contains("  network 2001:db8:100::/48\n") })
+        frr.originate = false
+        let without = try FRRConfigRenderer.render(plan, settings: frr, source: "x").files
+        #expect(!without.contains { $0.contents.contains(" network ") })
+        // IPv6 sessions are activated in the IPv6 family only.
+        let spineA = try #require(without.first { $0.device == "spine-a" }?.contents)
+        #expect(spineA.contains("  no neighbor 2001:db8:a::2 activate\n"))
+        #expect(spineA.contains("  neighbor 2001:db8:a::2 activate\n  neighbor 2001:db8:a::2 route-map TECTL-OUT-a6 out\n"))
+    }
 }
