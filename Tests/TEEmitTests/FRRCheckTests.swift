@@ -52,6 +52,10 @@ import TEPolicy
             #expect(r.status == 0, "\(name)/\(file.fileName): \(daemon) -C exit \(r.status): \(r.output)")
             #expect(failedCommandLines(r.output).isEmpty, "\(name)/\(file.fileName): \(daemon) -C: \(failedCommandLines(r.output))")
             // What an operator applies it with: frr-reload.py computes the change from an empty config.
+            guard frrReloadInstalled else {
+                print("\(name)/\(file.fileName): frr-reload.py --test skipped: needs frr-pythontools (a Recommends of frr)")
+                continue
+            }
             let reload = try runProcess("/usr/bin/python3", ["/usr/lib/frr/frr-reload.py", "--test", "--input", empty.path, url.path])
             #expect(reload.status == 0, "\(name)/\(file.fileName): frr-reload.py --test exit \(reload.status): \(reload.output.suffix(1500))")
         }
@@ -70,10 +74,12 @@ import TEPolicy
         let b = try runProcess("/usr/lib/frr/bgpd", ["-C", "-f", url.path, "-u", "frr", "-g", "frr"])
         #expect(b.status == 0, "bgpd -C exits 0 even on failed commands; if this changes, the check gets simpler")
         #expect(failedCommandLines(b.output).count >= 2, "\(b.output)")
-        let empty = dir.appendingPathComponent("empty.conf")
-        try writeReadable("", to: empty)
-        let reload = try runProcess("/usr/bin/python3", ["/usr/lib/frr/frr-reload.py", "--test", "--input", empty.path, url.path])
-        #expect(reload.status != 0)
+        if frrReloadInstalled {
+            let empty = dir.appendingPathComponent("empty.conf")
+            try writeReadable("", to: empty)
+            let reload = try runProcess("/usr/bin/python3", ["/usr/lib/frr/frr-reload.py", "--test", "--input", empty.path, url.path])
+            #expect(reload.status != 0)
+        }
     }
 
     @Test func bgpFormCarriesPlannedWeightsOnOutboundRouteMaps() throws {

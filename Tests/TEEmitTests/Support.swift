@@ -86,6 +86,9 @@ func writeReadable(_ text: String, to url: URL) throws {
 
 let frrInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/vtysh") && FileManager.default.isExecutableFile(atPath: "/usr/lib/frr/bgpd")
 
+/// frr-reload.py ships in frr-pythontools (a Recommends of frr) and runs on python3.
+let frrReloadInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") && FileManager.default.fileExists(atPath: "/usr/lib/frr/frr-reload.py")
+
 /// The lines of an FRR daemon's `-C` (dry run) output that report a command it did not take.
 /// The daemons exit 0 either way, so this is what tells a good file from a bad one.
 func failedCommandLines(_ output: String) -> [String] {
