@@ -43,5 +43,13 @@ public struct LoadedPolicy: Sendable {
 
 /// Optional policy sections owned by other modules (the emitters), validated here.
 public struct PolicyExtensions: Sendable, Equatable {
-    public init() {}
+    /// `frr:` (docs/policy.md, "Switch configuration"); nil when the policy has none.
+    public var frr: FRRSettings?
+    /// `sonic:`; nil when the policy has none.
+    public var sonic: SONiCSettings?
+
+    public init(frr: FRRSettings? = nil, sonic: SONiCSettings? = nil) {
+        self.frr = frr
+        self.sonic = sonic
+    }
 }

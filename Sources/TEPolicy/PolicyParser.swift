@@ -15,7 +15,7 @@ final class PolicyParser {
 
     init(reader: YAMLReader) { self.reader = reader }
 
-    static let topKeys = ["version", "control", "ownership", "nexthops", "classes", "routes", "feeds"]
+    static let topKeys = ["version", "control", "ownership", "nexthops", "classes", "routes", "feeds"] + switchKeys
     static let controlKeys = ["interval", "hysteresis", "min_change_interval", "max_step", "listen", "utilization_half_life"]
     static let ownershipKeys = ["protocol", "nexthop_id_base", "rule_priority_base", "nexthop_compat_mode"]
     static let nexthopKeys = ["name", "via", "dev", "capacity", "gpu"]
@@ -55,6 +55,7 @@ final class PolicyParser {
         checkUniqueNames(classes.map { ($0.value.name, $0.path) }, what: "class")
         checkClasses(classes)
         checkReferences(nexthops: nexthops, classes: classes, feeds: feeds)
+        parseSwitchSections(top, nexthops: nexthops.map(\.value), classes: classes.map(\.value), routes: routes.map(\.value))
 
         guard let version else { return nil }
         return Policy(
