@@ -101,7 +101,13 @@ let package = Package(
         .testTarget(name: "TENetlinkTests", dependencies: ["TENetlink", "TEPolicy", "TECore", "TELab"], swiftSettings: strict),
         .testTarget(
             name: "TETelemetryTests",
-            dependencies: ["TETelemetry", "TEPolicy", "TECore", "TELab"],
+            dependencies: [
+                "TETelemetry", "TEPolicy", "TECore", "TELab", "TENetlink",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
