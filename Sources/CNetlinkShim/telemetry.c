@@ -23,24 +23,26 @@ int tectl_tel_enter_netns(const char *path) {
 
 /* ETHTOOL_GLINKSETTINGS needs a handshake: the first call tells the size of the link-mode masks. */
 static int64_t speed_from_link_settings(int sock, const char *ifname) {
-    struct {
+    /* The request is followed by three link-mode masks of up to 127 words each. */
+    union {
         struct ethtool_link_settings req;
-        uint32_t masks[3 * 127];
-    } ecmd;
+        uint8_t bytes[sizeof(struct ethtool_link_settings) + 3 * 127 * sizeof(uint32_t)];
+    } buffer;
+    struct ethtool_link_settings *req = &buffer.req;
     struct ifreq ifr;
-    memset(&ecmd, 0, sizeof ecmd);
+    memset(&buffer, 0, sizeof buffer);
     memset(&ifr, 0, sizeof ifr);
     strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-    ecmd.req.cmd = ETHTOOL_GLINKSETTINGS;
-    ifr.ifr_data = (void *)&ecmd;
+    req->cmd = ETHTOOL_GLINKSETTINGS;
+    ifr.ifr_data = (void *)&buffer;
     if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) return -errno;
-    if (ecmd.req.link_mode_masks_nwords >= 0 || ecmd.req.cmd != ETHTOOL_GLINKSETTINGS) return -EOPNOTSUPP;
-    int8_t nwords = (int8_t)-ecmd.req.link_mode_masks_nwords;
+    if (req->link_mode_masks_nwords >= 0 || req->cmd != ETHTOOL_GLINKSETTINGS) return -EOPNOTSUPP;
+    int8_t nwords = (int8_t)-req->link_mode_masks_nwords;
     if (nwords <= 0 || nwords > 127) return -EOPNOTSUPP;
-    ecmd.req.link_mode_masks_nwords = nwords;
-    ecmd.req.cmd = ETHTOOL_GLINKSETTINGS;
+    req->link_mode_masks_nwords = nwords;
+    req->cmd = ETHTOOL_GLINKSETTINGS;
     if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) return -errno;
-    uint32_t speed = ecmd.req.speed;
+    uint32_t speed = req->speed;
     return (speed == 0 || speed == (uint32_t)SPEED_UNKNOWN) ? 0 : (int64_t)speed;
 }
 

@@ -169,7 +169,7 @@ public final class LinkMonitor: Sendable {
             ifindex: rtnl_link_get_ifindex(link),
             operState: LinkDump.operStateName(rtnl_link_get_operstate(link)),
             carrier: rtnl_link_get_carrier(link) != 0,
-            adminUp: (rtnl_link_get_flags(link) & UInt32(IFF_UP.rawValue)) != 0
+            adminUp: (rtnl_link_get_flags(link) & UInt32(IFF_UP)) != 0
         )
     }
 }

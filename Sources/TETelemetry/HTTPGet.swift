@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -119,10 +120,10 @@ public enum HTTPGet {
     }
 
     static func describe(_ error: Error) -> String {
-        if let e = error as? IOError { return e.description }
+        if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
         if let e = error as? ChannelError, case .connectTimeout = e { return "connect timed out" }
         if let e = error as? NIOConnectionError {
-            if let first = e.connectionErrors.first { return "\(first.error)" }
+            if let first = e.connectionErrors.first { return describe(first.error) }
             return "cannot connect to \(e.host):\(e.port)"
         }
         return "\(error)"

@@ -40,17 +40,18 @@ public enum PrometheusTextParser {
     public static func parse(_ text: String) throws(PrometheusTextError) -> PrometheusExposition {
         var out = PrometheusExposition(samples: [], types: [:], help: [:])
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on bytes: Swift's String treats "\r\n" as one Character.
+        for rawLine in text.utf8.split(separator: 10, omittingEmptySubsequences: false) {
             number += 1
-            var line = Substring(rawLine)
-            if line.last == "\r" { line = line.dropLast() }
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            var line = rawLine[...]
+            if line.last == 13 { line = line.dropLast() }
+            let trimmed = line.drop { $0 == 32 || $0 == 9 }
             if trimmed.isEmpty { continue }
-            if trimmed.first == "#" {
-                try parseComment(trimmed.dropFirst(), line: number, into: &out)
+            if trimmed.first == UInt8(ascii: "#") {
+                try parseComment(Substring(trimmed.dropFirst()), line: number, into: &out)
                 continue
             }
-            out.samples.append(try parseSample(Array(trimmed.utf8), line: number))
+            out.samples.append(try parseSample(Array(trimmed), line: number))
         }
         return out
     }

@@ -127,7 +127,7 @@ struct CollectorTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let policy = try Self.policy(kind, server: server, dir: dir)
         // 1.25 GB per 100 ms read on 100G links: 100 Gbit/s… scaled down to 10 % (125 MB/read).
-        let collector = TelemetryCollector(policy: policy, links: FakeLinks(bytesPerRead: 125_000_000), latency: FakeLatency(milliseconds: ["busy": 0.2, "idle": 0.3]))
+        let collector = TelemetryCollector(policy: policy, links: FakeLinks(bytesPerRead: 125_000_000), latency: FakeLatency(milliseconds: ["busy": 0.2, "idle": 0.3]), logger: quietLogger)
         return (policy, try await collector.snapshot())
     }
 

@@ -109,7 +109,7 @@ struct KernelTelemetryTests {
               - {prefix: 203.0.113.0/24, class: bulk, nexthops: [peer]}
             """.utf8).write(to: file)
         let policy = try PolicyLoader.load(path: file.path).policy
-        let collector = TelemetryCollector(policy: policy, links: NetlinkCounterSource(namespace: a.name), latency: TCPConnectProbe(namespace: a.name))
+        let collector = TelemetryCollector(policy: policy, links: NetlinkCounterSource(namespace: a.name), latency: TCPConnectProbe(namespace: a.name), logger: quietLogger)
         let stop = Atomic<Bool>(false)
         let sender = Task.detached {
             try await NamespaceThread.run(in: a.name) { () -> Int in

@@ -33,7 +33,7 @@ struct PrometheusServerTests {
             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
         ]
         let log = dir.appendingPathComponent("prometheus.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         process.standardOutput = logHandle
         process.standardError = logHandle
@@ -47,7 +47,7 @@ struct PrometheusServerTests {
         var readout = FeedReadout()
         // Prometheus needs a second or two to start and scrape once.
         for _ in 0..<60 {
-            readout = await FeedReader(feeds: [feed]).read()
+            readout = await FeedReader(feeds: [feed], logger: quietLogger).read()
             if readout.statuses.first?.state == .ok { break }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -59,21 +59,21 @@ struct PrometheusServerTests {
         // Without aggregation: one element per GPU, averaged per host by tectl.
         var perGPU = feed
         perGPU.query = "DCGM_FI_DEV_GPU_UTIL"
-        let raw = await FeedReader(feeds: [perGPU]).read()
+        let raw = await FeedReader(feeds: [perGPU], logger: quietLogger).read()
         #expect(raw.gpus.map(\.gpus) == [2, 1])
 
         var bad = feed
         bad.query = "avg by (Hostname) (DCGM_FI_DEV_GPU_UTIL"
-        let badStatus = await FeedReader(feeds: [bad]).read().statuses[0]
+        let badStatus = await FeedReader(feeds: [bad], logger: quietLogger).read().statuses[0]
         #expect(badStatus.state == .error)
         #expect(badStatus.message?.contains("HTTP 400: Prometheus bad_data") == true)
 
         var none = feed
         none.query = "DCGM_FI_DEV_GPU_UTIL{Hostname=\"nobody\"}"
-        #expect(await FeedReader(feeds: [none]).read().statuses[0].message == "query returned no series")
+        #expect(await FeedReader(feeds: [none], logger: quietLogger).read().statuses[0].message == "query returned no series")
 
         var range = feed
         range.query = "DCGM_FI_DEV_GPU_UTIL[1m]"
-        #expect(await FeedReader(feeds: [range]).read().statuses[0].message?.contains("matrix") == true)
+        #expect(await FeedReader(feeds: [range], logger: quietLogger).read().statuses[0].message?.contains("matrix") == true)
     }
 }

@@ -35,7 +35,7 @@ struct PrometheusTextParserTests {
         #expect(util.labels["UUID"] == "GPU-604ac76c-d9cf-fef3-62e9-d92044ab6e52")
         #expect(util.labels["pod"] == "")
         #expect(util.value == 37)
-        #expect(e.samples(named: "DCGM_FI_DEV_MEMORY_TEMP").first?.value == 9_223_372_036_854_775_794)
+        #expect(e.samples(named: "DCGM_FI_DEV_MEMORY_TEMP").first?.value == Double(Int64(9_223_372_036_854_775_794)))
     }
 
     @Test("dcgm-exporter on 8 H100s: every family of default-counters.csv")

@@ -41,11 +41,14 @@ final class LogRecorder: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            let feed = metadata?["feed"].map { " [\($0)]" } ?? ""
-            recorder.append(level, "\(message)\(feed)")
+        func log(event: LogEvent) {
+            let feed = event.metadata?["feed"].map { " [\($0)]" } ?? ""
+            recorder.append(event.level, "\(event.message)\(feed)")
         }
     }
 }
 
 let isRoot = getuid() == 0
+
+/// Swallows logs of tests that do not look at them.
+let quietLogger = LogRecorder().logger()
