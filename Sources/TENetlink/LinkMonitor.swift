@@ -42,8 +42,9 @@ public final class LinkMonitor: Sendable {
     private let stopped: Atomic<Bool>
 
     /// Starts monitoring. Throws when the socket cannot be set up (the error is reported before
-    /// any event).
-    public init(namespace: String? = nil) async throws {
+    /// any event). `receiveBufferBytes` sets the socket's receive buffer (SO_RCVBUF; the kernel
+    /// doubles it); the default is libnl's. Tests make it tiny to force ENOBUFS.
+    public init(namespace: String? = nil, receiveBufferBytes: Int32? = nil) async throws {
         let (stream, continuation) = AsyncStream<LinkEvent>.makeStream(bufferingPolicy: .unbounded)
         events = stream
         stopped = Atomic(false)
@@ -51,7 +52,7 @@ public final class LinkMonitor: Sendable {
         let box = StopBox(monitor: self)
         continuation.onTermination = { _ in box.stop() }
         let thread = Thread {
-            LinkMonitor.runLoop(namespace: namespace, continuation: continuation, ready: ready.continuation, stop: box)
+            LinkMonitor.runLoop(namespace: namespace, receiveBufferBytes: receiveBufferBytes, continuation: continuation, ready: ready.continuation, stop: box)
         }
         thread.name = "tectl-linkmon"
         thread.start()
@@ -81,7 +82,7 @@ public final class LinkMonitor: Sendable {
     }
 
     private static func runLoop(
-        namespace: String?, continuation: AsyncStream<LinkEvent>.Continuation,
+        namespace: String?, receiveBufferBytes: Int32?, continuation: AsyncStream<LinkEvent>.Continuation,
         ready: AsyncThrowingStream<Void, Error>.Continuation, stop: StopBox
     ) {
         defer { continuation.finish() }
@@ -116,6 +117,7 @@ public final class LinkMonitor: Sendable {
         }, arg)
         var rc = nl_connect(sock, NETLINK_ROUTE)
         if rc >= 0 { rc = nl_socket_add_membership(sock, Int32(RTNLGRP_LINK.rawValue)) }
+        if rc >= 0, let receiveBufferBytes { rc = nl_socket_set_buffer_size(sock, receiveBufferBytes, 0) }
         if rc < 0 {
             ready.finish(throwing: NetlinkError(operation: "subscribe to RTNLGRP_LINK", libnlReturn: rc))
             return

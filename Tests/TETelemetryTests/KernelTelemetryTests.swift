@@ -51,7 +51,9 @@ struct KernelTelemetryTests {
         try ip("-n", ns.name, "link", "set", "tva", "up")
         try ip("-n", ns.name, "link", "set", "tvb", "up")
         let monitor = try await LinkMonitor(namespace: ns.name)
-        defer { monitor.stop() }
+        // Ends the event stream if an expected event never comes, so the test fails, not hangs.
+        let watchdog = Task { try? await Task.sleep(for: .seconds(10)); monitor.stop() }
+        defer { watchdog.cancel(); monitor.stop() }
         var iterator = monitor.events.makeAsyncIterator()
         guard case .resync(let first)? = await iterator.next() else {
             Issue.record("first event is not the initial dump")
@@ -144,5 +146,33 @@ struct KernelTelemetryTests {
         #expect(link.carrier && link.operState == "up")
         let latency = try #require(snap.latency.first { $0.nexthop == "peer" })
         #expect(latency.milliseconds > 0 && latency.milliseconds < 100)
+    }
+}
+
+@Suite("Link monitor overflow", .serialized, .enabled(if: isRoot, "needs root: creates network namespaces"))
+struct LinkMonitorOverflowTests {
+    @Test("lost events (ENOBUFS on a tiny socket buffer) lead to a re-dump that has every link")
+    func overflowResyncs() async throws {
+        let ns = try TestNamespace()
+        defer { ns.delete() }
+        let monitor = try await LinkMonitor(namespace: ns.name, receiveBufferBytes: 1024)
+        let watchdog = Task { try? await Task.sleep(for: .seconds(10)); monitor.stop() }
+        defer { watchdog.cancel(); monitor.stop() }
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let batch = dir.appendingPathComponent("links.batch")
+        try Data((0..<60).map { "link add tov\($0) type veth peer name tow\($0)\n" }.joined().utf8).write(to: batch)
+        try ip("-n", ns.name, "-batch", batch.path)
+        var resyncs = 0
+        var lastDump: [ObservedLink] = []
+        for await event in monitor.events {
+            if case .resync(let links) = event {
+                resyncs += 1
+                lastDump = links
+                if resyncs >= 2, links.count >= 121 { break }
+            }
+        }
+        #expect(resyncs >= 2, "no re-dump after the burst")
+        #expect(lastDump.count == 121)
     }
 }
