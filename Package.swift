@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "tectl-bench",
             dependencies: [
-                "TECore", "TEPolicy", "TENetlink", "TEDaemon", "TELab",
+                "TECore", "TEPolicy", "TENetlink", "TETelemetry", "TEDaemon", "TELab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
