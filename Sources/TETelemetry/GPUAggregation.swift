@@ -1,36 +1,5 @@
 import TECore
 
-/// One GPU's utilization as a feed reported it, before averaging per host.
-public struct GPUReading: Sendable, Equatable {
-    public var host: String
-    /// The GPU within the host (`gpu`, `gpu_id`, UUID, PCI bus id or row number).
-    public var gpu: String
-    /// 0...1.
-    public var utilization: Double
-
-    public init(host: String, gpu: String, utilization: Double) {
-        self.host = host
-        self.gpu = gpu
-        self.utilization = utilization
-    }
-}
-
-/// A feed's answer that cannot be used, with the state it puts the feed in.
-public struct FeedFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public var state: FeedStatus.State
-    public var message: String
-    /// Age of the newest value, when one was seen.
-    public var ageSeconds: Double?
-
-    public init(_ state: FeedStatus.State, _ message: String, ageSeconds: Double? = nil) {
-        self.state = state
-        self.message = message
-        self.ageSeconds = ageSeconds
-    }
-
-    public var description: String { message }
-}
-
 /// Turns per-GPU readings into per-host samples.
 public enum GPUAggregation {
     /// Per host: the mean over its GPUs (readings of the same GPU are averaged first, so a GPU
