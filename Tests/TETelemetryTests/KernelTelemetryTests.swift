@@ -163,16 +163,21 @@ struct LinkMonitorOverflowTests {
         let batch = dir.appendingPathComponent("links.batch")
         try Data((0..<60).map { "link add tov\($0) type veth peer name tow\($0)\n" }.joined().utf8).write(to: batch)
         try ip("-n", ns.name, "-batch", batch.path)
+        // Apply events as a consumer would: a resync replaces what we know.
         var resyncs = 0
-        var lastDump: [ObservedLink] = []
+        var known: [Int32: ObservedLink] = [:]
         for await event in monitor.events {
-            if case .resync(let links) = event {
+            switch event {
+            case .resync(let links):
                 resyncs += 1
-                lastDump = links
-                if resyncs >= 2, links.count >= 121 { break }
+                known = Dictionary(uniqueKeysWithValues: links.map { ($0.ifindex, $0) })
+            case .changed(let link): known[link.ifindex] = link
+            case .removed(let link): known[link.ifindex] = nil
             }
+            if resyncs >= 2, known.count == 121 { break }
         }
         #expect(resyncs >= 2, "no re-dump after the burst")
-        #expect(lastDump.count == 121)
+        #expect(known.count == 121)
+        #expect(Set(known.values.map(\.name)).isSuperset(of: (0..<60).map { "tov\($0)" }))
     }
 }
