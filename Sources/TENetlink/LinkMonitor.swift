@@ -44,7 +44,12 @@ public final class LinkMonitor: Sendable {
     /// Starts monitoring. Throws when the socket cannot be set up (the error is reported before
     /// any event). `receiveBufferBytes` sets the socket's receive buffer (SO_RCVBUF; the kernel
     /// doubles it); the default is libnl's. Tests make it tiny to force ENOBUFS.
-    public init(namespace: String? = nil, receiveBufferBytes: Int32? = nil) async throws {
+    public convenience init(namespace: String? = nil, receiveBufferBytes: Int32? = nil) async throws {
+        try await self.init(namespace: namespace, receiveBufferBytes: receiveBufferBytes, pauseBeforeEachRead: .zero)
+    }
+
+    /// `pauseBeforeEachRead` makes the reader slow on purpose, so tests can overflow the socket.
+    init(namespace: String?, receiveBufferBytes: Int32?, pauseBeforeEachRead: Duration) async throws {
         let (stream, continuation) = AsyncStream<LinkEvent>.makeStream(bufferingPolicy: .unbounded)
         events = stream
         stopped = Atomic(false)
@@ -52,7 +57,10 @@ public final class LinkMonitor: Sendable {
         let box = StopBox(monitor: self)
         continuation.onTermination = { _ in box.stop() }
         let thread = Thread {
-            LinkMonitor.runLoop(namespace: namespace, receiveBufferBytes: receiveBufferBytes, continuation: continuation, ready: ready.continuation, stop: box)
+            LinkMonitor.runLoop(
+                namespace: namespace, receiveBufferBytes: receiveBufferBytes, pause: pauseBeforeEachRead,
+                continuation: continuation, ready: ready.continuation, stop: box
+            )
         }
         thread.name = "tectl-linkmon"
         thread.start()
@@ -82,7 +90,7 @@ public final class LinkMonitor: Sendable {
     }
 
     private static func runLoop(
-        namespace: String?, receiveBufferBytes: Int32?, continuation: AsyncStream<LinkEvent>.Continuation,
+        namespace: String?, receiveBufferBytes: Int32?, pause: Duration, continuation: AsyncStream<LinkEvent>.Continuation,
         ready: AsyncThrowingStream<Void, Error>.Continuation, stop: StopBox
     ) {
         defer { continuation.finish() }
@@ -134,13 +142,27 @@ public final class LinkMonitor: Sendable {
                 return
             }
             if n == 0 { continue }
+            if pause > .zero { Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds)) }
             let got = nl_recvmsgs_default(sock)
             if got == -NLE_NOMEM {
-                // The kernel dropped events for us (ENOBUFS): what we know may be stale.
+                // The kernel dropped events for us (ENOBUFS): what we know may be stale. While
+                // messages are still queued the kernel drops more without reporting ENOBUFS again
+                // (the socket stays "congested" until its queue is empty), so first discard the
+                // queue, then dump: later events are queued (or reported lost) again.
+                drain(fd)
                 _ = resync(continuation, ready: nil)
             } else if got < 0, got != -NLE_AGAIN, got != -NLE_INTR {
                 return
             }
+        }
+    }
+
+    /// Reads and discards everything queued on the socket, without blocking.
+    private static func drain(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n < 0, errno != ENOBUFS, errno != EINTR { return }
         }
     }
 

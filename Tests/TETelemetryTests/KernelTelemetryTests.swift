@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import TECore
-import TENetlink
+@testable import TENetlink
 import TEPolicy
 import Testing
 @testable import TETelemetry
@@ -84,6 +84,11 @@ struct KernelTelemetryTests {
             if case .removed(let l) = e, l.name == "tvb" { removed = true; break }
         }
         #expect(removed)
+        // stop() ends the stream (the monitor's thread exits) within its 200 ms poll.
+        let stopAt = ContinuousClock.now
+        monitor.stop()
+        while await iterator.next() != nil {}
+        #expect(ContinuousClock.now - stopAt < .seconds(1))
     }
 
     @Test("counters under real traffic become utilization; speed from ethtool in the namespace; TCP probe latency")
@@ -155,7 +160,7 @@ struct LinkMonitorOverflowTests {
     func overflowResyncs() async throws {
         let ns = try TestNamespace()
         defer { ns.delete() }
-        let monitor = try await LinkMonitor(namespace: ns.name, receiveBufferBytes: 1024)
+        let monitor = try await LinkMonitor(namespace: ns.name, receiveBufferBytes: 1024, pauseBeforeEachRead: .milliseconds(20))
         let watchdog = Task { try? await Task.sleep(for: .seconds(10)); monitor.stop() }
         defer { watchdog.cancel(); monitor.stop() }
         let dir = try temporaryDirectory()
