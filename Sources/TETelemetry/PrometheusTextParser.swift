@@ -38,22 +38,32 @@ public struct PrometheusTextError: Error, Sendable, Equatable, CustomStringConve
 /// syntax, and an optional integer timestamp (ms). Lines end in `\n`; a `\r` before it is ignored.
 public enum PrometheusTextParser {
     public static func parse(_ text: String) throws(PrometheusTextError) -> PrometheusExposition {
-        var out = PrometheusExposition(samples: [], types: [:], help: [:])
-        var number = 0
-        // Split on bytes: Swift's String treats "\r\n" as one Character.
-        for rawLine in text.utf8.split(separator: 10, omittingEmptySubsequences: false) {
-            number += 1
-            var line = rawLine[...]
-            if line.last == 13 { line = line.dropLast() }
-            let trimmed = line.drop { $0 == 32 || $0 == 9 }
-            if trimmed.isEmpty { continue }
-            if trimmed.first == UInt8(ascii: "#") {
-                try parseComment(Substring(trimmed.dropFirst()), line: number, into: &out)
-                continue
+        // Work on bytes: Swift's String treats "\r\n" as one Character, and bytes are fast.
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(PrometheusTextError) -> PrometheusExposition in
+            var out = PrometheusExposition(samples: [], types: [:], help: [:])
+            var number = 0
+            var start = 0
+            while start <= all.count {
+                var end = start
+                while end < all.count, all[end] != 10 { end += 1 }
+                number += 1
+                var lo = start
+                var hi = end
+                start = end + 1
+                if hi > lo, all[hi - 1] == 13 { hi -= 1 }
+                while lo < hi, all[lo] == 32 || all[lo] == 9 { lo += 1 }
+                if lo == hi { continue }
+                let line = UnsafeBufferPointer(rebasing: all[lo..<hi])
+                if line[0] == UInt8(ascii: "#") {
+                    let rest = String(decoding: UnsafeBufferPointer(rebasing: line[1...]), as: UTF8.self)
+                    try parseComment(Substring(rest), line: number, into: &out)
+                    continue
+                }
+                out.samples.append(try parseSample(line, line: number))
             }
-            out.samples.append(try parseSample(Array(trimmed), line: number))
+            return out
         }
-        return out
     }
 
     static func parseComment(_ rest: Substring, line: Int, into out: inout PrometheusExposition) throws(PrometheusTextError) {
@@ -72,7 +82,7 @@ public enum PrometheusTextParser {
         }
     }
 
-    static func parseSample(_ b: [UInt8], line: Int) throws(PrometheusTextError) -> PrometheusSample {
+    static func parseSample(_ b: UnsafeBufferPointer<UInt8>, line: Int) throws(PrometheusTextError) -> PrometheusSample {
         var i = 0
         func isNameStart(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 58 }
         func isNameChar(_ c: UInt8) -> Bool { isNameStart(c) || (c >= 48 && c <= 57) }
