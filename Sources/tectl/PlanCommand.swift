@@ -5,7 +5,7 @@ import TEEmit
 import TENetlink
 import TEPolicy
 
-struct Plan: ParsableCommand {
+struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dry run: print the route plan. Changes nothing.",
         discussion: """
@@ -25,7 +25,7 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Output format: text (like ip route) or json (docs/plan-json.md).")
     var format: OutputFormat = .text
 
-    func run() throws {
+    func run() async throws {
         let loaded = try loadPolicyOrExit(policy)
         let snap: Snapshot
         if let snapshot {
@@ -40,19 +40,7 @@ struct Plan: ParsableCommand {
                 throw ExitCode(1)
             }
         } else {
-            let links: [LinkSample]
-            do {
-                links = try LinkDump.links()
-            } catch {
-                printError("tectl: \(error)")
-                throw ExitCode(2)
-            }
-            let problems = loaded.checkHost(interfaces: Set(links.map(\.name)))
-            if !problems.isEmpty {
-                printError(problems.map(\.description).joined(separator: "\n"))
-                throw ExitCode(1)
-            }
-            snap = Snapshot(timestamp: Date(), links: links)
+            snap = try await collectSnapshotOrExit(policy: loaded)
         }
         let plan = Planner(policy: loaded.policy).plan(snapshot: snap)
         switch format {
