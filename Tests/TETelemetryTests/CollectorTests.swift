@@ -145,8 +145,7 @@ struct CollectorTests {
         #expect(eth1.speedMbps == 100_000)
     }
 
-    @Test("plan gives the idle GPU side several times the weight, through each feed kind",
-          .disabled("needs host model from solver branch"), arguments: Kind.allCases)
+    @Test("plan gives the idle GPU side several times the weight, through each feed kind", arguments: Kind.allCases)
     func idleSideGetsSeveralTimesTheWeight(kind: Kind) async throws {
         let (policy, snap) = try await collect(kind)
         let plan = Planner(policy: policy).plan(snapshot: snap)
