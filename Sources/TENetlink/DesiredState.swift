@@ -40,7 +40,10 @@ public struct DesiredState: Sendable, Equatable {
         for (i, nh) in policy.nexthops.enumerated() { nexthopIndex[nh.name] = i }
 
         for (slot, route) in plan.routes.enumerated() {
-            let keys = route.prefixes.map { RouteKey(table: route.table, prefix: $0.canonical) }
+            // IPv6 routes without a metric get 1024 (IP6_RT_PRIO_USER): ask for it, so that the
+            // dump matches.
+            let metric: UInt32 = route.family == .ipv6 ? 1024 : 0
+            let keys = route.prefixes.map { RouteKey(table: route.table, prefix: $0.canonical, metric: metric) }
             let bankIDs = groupIDs(base: own.nexthopIDBase, slot: slot)
             guard slot < maxGroups else {
                 out.problems.append("route entry \(slot): more than \(maxGroups) route entries; not installed")

@@ -119,13 +119,13 @@ public final class KernelSession {
             let haveMarks = (features.dscpRules && wantedMarks.isEmpty) ? [] : DSCPMarking.installed()
             if dryRun {
                 let remaining = diff.operations
-                if wantedMarks != haveMarks { notes.append("nftables table inet tectl: would mark DSCP \(wantedMarks.sorted().map { "\($0.dscp)" }.joined(separator: ","))") }
+                if wantedMarks != haveMarks { notes.append("nftables table inet tectl: would mark DSCP \(wantedMarks.sorted().map { "\($0.family == .ipv4 ? "ip" : "ip6") \($0.dscp)" }.joined(separator: ", "))") }
                 return ReconcileReport(features: features, operations: diff.operations, failures: [], conflicts: diff.conflicts, remaining: remaining, notes: notes, redumps: redumps, dryRun: true, applySeconds: 0)
             }
             if wantedMarks != haveMarks {
                 // Marks before the rules that match them.
                 try DSCPMarking.apply(wantedMarks)
-                notes.append("nftables table inet tectl now marks DSCP \(wantedMarks.sorted().map { "\($0.dscp)" }.joined(separator: ","))")
+                notes.append("nftables table inet tectl now marks DSCP \(wantedMarks.sorted().map { "\($0.family == .ipv4 ? "ip" : "ip6") \($0.dscp)" }.joined(separator: ", "))")
             }
             let clock = ContinuousClock()
             let start = clock.now

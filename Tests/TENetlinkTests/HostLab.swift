@@ -103,7 +103,8 @@ final class HostLab: Sendable {
 extension KernelState {
     /// The route of `prefix` in `table`.
     func route(_ prefix: String, table: UInt32) -> RouteObject? {
-        IPPrefix(prefix).flatMap { routes[RouteKey(table: table, prefix: $0)] }
+        // IPv6 routes carry the default metric 1024.
+        IPPrefix(prefix).flatMap { routes[RouteKey(table: table, prefix: $0, metric: $0.family == .ipv6 ? 1024 : 0)] }
     }
 
     /// The group a route points at.
