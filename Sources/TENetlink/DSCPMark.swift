@@ -66,34 +66,15 @@ public enum DSCPMarking {
 
     /// Replaces the table with one that marks exactly `marks` (or deletes it).
     public static func apply(_ marks: Set<DSCPMark>) throws(NetlinkError) {
-        do {
-            _ = try runNft(["-f", "-"], input: ruleset(marks))
-        } catch {
-            throw NetlinkError(operation: "nft table \(table)", message: "\(error)")
-        }
+        _ = try runNft(["-f", "-"], input: ruleset(marks))
     }
 
-    struct NftError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func runNft(_ args: [String], input: String?) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/nft")
-        p.arguments = args
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
-        try? inp.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw NftError(description: "nft \(args.joined(separator: " ")): \(String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+    static func runNft(_ args: [String], input: String?) throws(NetlinkError) -> String {
+        let path = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/nft"
+        let r = try Subprocess.run([path] + args, input: input)
+        guard r.status == 0 else {
+            throw NetlinkError(operation: "nft \(args.joined(separator: " "))", message: r.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return String(decoding: data, as: UTF8.self)
+        return r.standardOutput
     }
 }

@@ -53,6 +53,8 @@ public struct KernelFeatures: Sendable, Equatable, CustomStringConvertible {
             try create.add(.replaceNexthop(hole))
             try create.add(.replaceGroup(group))
             let failures = try socket.send(create)
+            // The blackhole probe needs `lo` up; if it cannot be created the answer is unknown
+            // and tectl stays with 8-bit weights, which every kernel takes.
             features.weights16 = failures.isEmpty
             let cleanup = try KernelBatch()
             try cleanup.add(.deleteGroup(group))

@@ -316,4 +316,25 @@ struct KernelBackendTests {
         }
         #expect(paths.map(\.weight).sorted() == [1, 2, 5])
     }
+
+    @Test func aRefusedRequestNamesItsObjectAndStopsTheLaterPhases() throws {
+        let lab = try HostLab(uplinks: 2)
+        // u2's gateway is not on the link: the kernel refuses the nexthop.
+        let text = HostLab.policy(capacities: [10, 20], routes: """
+              - {prefix: 203.0.113.0/24, class: train, nexthops: [u1, u2]}
+
+            """).replacingOccurrences(of: "via: \(HostLab.gateway4(2)),", with: "via: 203.0.113.77,")
+        let run = lab.tectl("run", "--policy", try lab.write("p.yaml", text), "--once")
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("RTM_NEWNEXTHOP id \(Self.base + 3): Network is unreachable"), "\(run.standardError)")
+        let k = try lab.kernel().owned(by: 250)
+        #expect(k.groups.isEmpty && k.routes.isEmpty && k.rules.isEmpty, "nothing after the failed phase is sent")
+    }
+
+    @Test func flushWorksInANamespaceWithLoopbackDown() throws {
+        let lab = try HostLab(uplinks: 1)
+        try lab.host.ip("link", "set", "lo", "down")
+        let flush = lab.tectl("flush")
+        #expect(flush.status == 0, "\(flush.standardError)")
+    }
 }
