@@ -87,10 +87,13 @@ public enum RouteTarget: Sendable, Equatable, CustomStringConvertible {
     /// Something tectl does not install (a device route, a blackhole...).
     case other
 
-    public var description: String {
+    public var description: String { text(devices: [:]) }
+
+    /// `nhid N`, or the paths like `ip route` prints them, with device names where known.
+    public func text(devices: [Int32: String]) -> String {
         switch self {
         case .nexthop(let id): return "nhid \(id)"
-        case .paths(let p): return p.map { "nexthop via \($0.gateway) dev#\($0.ifindex) weight \($0.weight)" }.joined(separator: " ")
+        case .paths(let p): return p.map { "nexthop via \($0.gateway) dev \(devices[$0.ifindex] ?? "#\($0.ifindex)") weight \($0.weight)" }.joined(separator: " ")
         case .other: return "other"
         }
     }

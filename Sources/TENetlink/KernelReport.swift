@@ -55,7 +55,7 @@ public enum KernelReport {
             guard let g = owned.groups[id] else { continue }
             out += "nexthop \(KernelOperation.text(g))\n"
         }
-        for (target, keys) in routesByTarget(owned) {
+        for (target, keys) in routesByTarget(owned, devices: interfaces) {
             out += "route \(prefixSummary(keys)) \(target) proto \(protocolNumber)\n"
         }
         for r in owned.rules { out += "\(r)\n" }
@@ -120,9 +120,9 @@ public enum KernelReport {
     }
 
     /// Routes grouped by where they point, in a stable order.
-    static func routesByTarget(_ s: KernelState) -> [(String, [RouteKey])] {
+    static func routesByTarget(_ s: KernelState, devices: [Int32: String]) -> [(String, [RouteKey])] {
         var groups: [String: [RouteKey]] = [:]
-        for (key, r) in s.routes { groups["table \(key.table) \(r.target)", default: []].append(key) }
+        for (key, r) in s.routes { groups["table \(key.table) \(r.target.text(devices: devices))", default: []].append(key) }
         return groups.keys.sorted().map { ($0, (groups[$0] ?? []).sorted()) }
     }
 

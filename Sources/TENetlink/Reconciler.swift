@@ -70,7 +70,8 @@ public struct Reconciler: Sendable {
         for id in ours.nexthops.keys.sorted() where desired.nexthops[id] == nil && !keptMembers.contains(id) {
             if let n = ours.nexthops[id] { ops.append(.deleteNexthop(n)) }
         }
-        return KernelDiff(operations: ops.sorted { $0.phase < $1.phase }, conflicts: conflicts + desired.problems)
+        // Appended phase by phase above: already in make-before-break order.
+        return KernelDiff(operations: ops, conflicts: conflicts + desired.problems)
     }
 
     /// Requests that remove everything of `protocolNumber` (rules, routes, groups, nexthops).
