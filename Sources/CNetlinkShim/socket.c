@@ -25,7 +25,7 @@ static void set_buffer(int fd, int force_opt, int opt, int size) {
         (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
 }
 
-int tectl_nl_open(void) {
+int tectl_nl_open(int rcvbuf) {
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) return -errno;
     int one = 1;
@@ -33,7 +33,7 @@ int tectl_nl_open(void) {
     (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
     /* Large buffers: one ack per request, many requests per sendmsg. */
     set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
-    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, 8 << 20);
+    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf > 0 ? rcvbuf : 8 << 20);
     struct sockaddr_nl addr;
     memset(&addr, 0, sizeof(addr));
     addr.nl_family = AF_NETLINK;

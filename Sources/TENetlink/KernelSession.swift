@@ -47,13 +47,20 @@ public final class KernelSession {
     let logger: Logger
 
     /// Opens a socket and detects features (unless `features` is given, e.g. to force a fallback).
-    public init(ownership: Ownership, features: KernelFeatures? = nil, logger: Logger = Logger(label: "tectl.netlink")) throws(NetlinkError) {
-        socket = try RouteSocket()
+    /// Requests per sendmsg; halved after acks were lost (ENOBUFS).
+    public private(set) var requestsPerSend: UInt32 = 256
+
+    public init(ownership: Ownership, features: KernelFeatures? = nil, logger: Logger = Logger(label: "tectl.netlink"), socket: RouteSocket? = nil) throws(NetlinkError) {
+        if let socket {
+            self.socket = socket
+        } else {
+            self.socket = try RouteSocket()
+        }
         self.ownership = ownership
         if let features {
             self.features = features
         } else {
-            self.features = try KernelFeatures.detect(socket: socket, ownership: ownership)
+            self.features = try KernelFeatures.detect(socket: self.socket, ownership: ownership)
         }
         self.logger = logger
     }
@@ -76,7 +83,7 @@ public final class KernelSession {
             guard let ops = phases[phase], !ops.isEmpty else { continue }
             let batch = try KernelBatch()
             for op in ops { try batch.add(op) }
-            let refused = try socket.send(batch)
+            let refused = try socket.send(batch, perSend: requestsPerSend)
             sent += ops
             for f in refused {
                 let op = ops[f.index]
@@ -133,7 +140,8 @@ public final class KernelSession {
             do {
                 outcome = try apply(diff.operations)
             } catch where error.errno == ENOBUFS {
-                logger.warning("acks lost (ENOBUFS); dumping again")
+                logger.warning("acks lost (ENOBUFS); dumping again", metadata: ["requests_per_send": "\(requestsPerSend)"])
+                requestsPerSend = max(8, requestsPerSend / 2)
                 lastError = error
                 redumps += 1
                 continue

@@ -6,8 +6,9 @@ import Glibc
 public final class RouteSocket {
     let fd: Int32
 
-    public init() throws(NetlinkError) {
-        let rc = tectl_nl_open()
+    /// `receiveBuffer`: bytes for acks and dumps (0: 8 MiB; small values only to test ENOBUFS).
+    public init(receiveBuffer: Int = 0) throws(NetlinkError) {
+        let rc = tectl_nl_open(Int32(clamping: receiveBuffer))
         guard rc >= 0 else { throw NetlinkError(operation: "open NETLINK_ROUTE socket", errno: -rc, message: errnoText(-rc)) }
         fd = rc
     }

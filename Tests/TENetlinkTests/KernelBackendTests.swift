@@ -337,4 +337,20 @@ struct KernelBackendTests {
         let flush = lab.tectl("flush")
         #expect(flush.status == 0, "\(flush.standardError)")
     }
+
+    @Test func lostAcksLeadToAFreshDumpAndSmallerBatches() throws {
+        let lab = try HostLab(uplinks: 2)
+        let prefixes = (0..<1500).map { "\"2001:db8:\(String(0x1000 + $0, radix: 16))::/48\"" }.joined(separator: ", ")
+        let policy = try TestPolicy.load(HostLab.policy(capacities: [10, 20], routes: "  - {prefixes: [\(prefixes)], class: train, nexthops: [v1, v2]}\n"))
+        let report = try lab.host.perform { () -> ReconcileReport in
+            // A receive buffer too small for the acks of 256 requests: the kernel drops acks.
+            let session = try KernelSession(ownership: policy.ownership, socket: RouteSocket(receiveBuffer: 65536))
+            let inputs = try LiveInputs.read()
+            let plan = Planner(policy: policy, maxGroupWeight: session.features.maxGroupWeight).plan(snapshot: inputs.snapshot)
+            return try session.reconcile(plan: plan, policy: policy, interfaces: inputs.interfaces, dryRun: false)
+        }
+        #expect(report.redumps >= 1, "acks were lost and the state was dumped again")
+        #expect(report.matches, "\(report.failures) \(report.remaining.prefix(3))")
+        #expect(try lab.kernel().owned(by: 250).routes.count == 1500)
+    }
 }

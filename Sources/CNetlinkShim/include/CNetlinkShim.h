@@ -19,8 +19,8 @@ int tectl_shim_version(void);
 /* ---- sockets ------------------------------------------------------------------------------ */
 
 /// Opens a NETLINK_ROUTE socket for requests (acks with extended-ack messages, capped acks,
-/// strict dump checking, large buffers). Returns the fd or -errno.
-int tectl_nl_open(void);
+/// large buffers; `rcvbuf` bytes of receive buffer, 0: 8 MiB). Returns the fd or -errno.
+int tectl_nl_open(int rcvbuf);
 /// Opens a NETLINK_ROUTE socket subscribed to the given RTNLGRP_* groups (an event monitor),
 /// with receive buffer `rcvbuf` bytes (0: default). Returns the fd or -errno.
 int tectl_nl_open_monitor(const uint32_t *groups, size_t ngroups, int rcvbuf);
