@@ -8,6 +8,8 @@ public struct DesiredState: Sendable, Equatable {
     public var nexthops: [UInt32: NexthopObject] = [:]
     public var groups: [UInt32: GroupObject] = [:]
     public var routes: [RouteKey: RouteObject] = [:]
+    /// The keys of `routes` in plan order (the order requests are sent in).
+    public var routeOrder: [RouteKey] = []
     public var rules: Set<RuleObject> = []
     /// DSCP values that nftables must mark (only when the kernel lacks FRA_DSCP).
     public var marks: Set<DSCPMark> = []
@@ -36,6 +38,9 @@ public struct DesiredState: Sendable, Equatable {
         var out = DesiredState()
         let own = policy.ownership
         let proto = own.protocolNumber
+        let prefixCount = plan.routes.reduce(0) { $0 + $1.prefixes.count }
+        out.routes.reserveCapacity(prefixCount)
+        out.routeOrder.reserveCapacity(prefixCount)
         var nexthopIndex: [String: Int] = [:]
         for (i, nh) in policy.nexthops.enumerated() { nexthopIndex[nh.name] = i }
 
@@ -43,7 +48,7 @@ public struct DesiredState: Sendable, Equatable {
             // IPv6 routes without a metric get 1024 (IP6_RT_PRIO_USER): ask for it, so that the
             // dump matches.
             let metric: UInt32 = route.family == .ipv6 ? 1024 : 0
-            let keys = route.prefixes.map { RouteKey(table: route.table, prefix: $0.canonical, metric: metric) }
+            let keys = route.prefixes.map { RouteKey(table: route.table, prefix: $0, metric: metric) }
             let bankIDs = groupIDs(base: own.nexthopIDBase, slot: slot)
             guard slot < maxGroups else {
                 out.problems.append("route entry \(slot): more than \(maxGroups) route entries; not installed")
@@ -101,8 +106,8 @@ public struct DesiredState: Sendable, Equatable {
                 out.groups[group.id] = group
                 target = .nexthop(group.id)
             }
-            for key in keys {
-                out.routes[key] = RouteObject(key: key, protocolNumber: proto, target: target)
+            for key in keys where out.routes.updateValue(RouteObject(key: key, protocolNumber: proto, target: target), forKey: key) == nil {
+                out.routeOrder.append(key)
             }
         }
 

@@ -53,12 +53,11 @@ final class KernelBatch {
     }
 
     private func route(_ r: RouteObject, remove: Int32, replace: Int32) -> Int32 {
-        let dst = r.key.prefix.address.bytes
-        let family = r.key.prefix.family.kernelValue
-        let len = UInt8(r.key.prefix.length)
+        let family = r.key.familyValue
+        let len = r.key.prefixLength
         switch r.target {
         case .nexthop(let id):
-            return tectl_batch_route(raw, remove, replace, family, dst, len, r.key.table, r.protocolNumber, r.key.metric, id, nil, 0)
+            return r.key.withDestination { dst in tectl_batch_route(raw, remove, replace, family, dst, len, r.key.table, r.protocolNumber, r.key.metric, id, nil, 0) }
         case .paths(let paths):
             let c = paths.map { p -> tectl_path in
                 var cp = tectl_path()
@@ -69,9 +68,9 @@ final class KernelBatch {
                 }
                 return cp
             }
-            return tectl_batch_route(raw, remove, replace, family, dst, len, r.key.table, r.protocolNumber, r.key.metric, 0, c, UInt32(c.count))
+            return r.key.withDestination { dst in tectl_batch_route(raw, remove, replace, family, dst, len, r.key.table, r.protocolNumber, r.key.metric, 0, c, UInt32(c.count)) }
         case .other:
-            return tectl_batch_route(raw, remove, replace, family, dst, len, r.key.table, r.protocolNumber, r.key.metric, 0, nil, 0)
+            return r.key.withDestination { dst in tectl_batch_route(raw, remove, replace, family, dst, len, r.key.table, r.protocolNumber, r.key.metric, 0, nil, 0) }
         }
     }
 

@@ -119,24 +119,76 @@ public struct RoutePath: Sendable, Hashable, Comparable {
     }
 }
 
-/// What identifies a route in the kernel: table, destination, TOS, metric.
+/// What identifies a route in the kernel: table, destination, metric. Stored as fixed-width
+/// words so that hashing and sorting 100k keys stays cheap.
 public struct RouteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var table: UInt32
-    public var prefix: IPPrefix
     public var metric: UInt32
+    let family: AddressFamily
+    /// The destination, big-endian: IPv4 in the top 32 bits of `high`.
+    let high: UInt64
+    let low: UInt64
+    let length: UInt8
 
+    /// The key of `prefix` (host bits cleared).
     public init(table: UInt32, prefix: IPPrefix, metric: UInt32 = 0) {
-        self.table = table
-        self.prefix = prefix
-        self.metric = metric
+        var h: UInt64 = 0, l: UInt64 = 0
+        for (i, b) in prefix.address.bytes.enumerated() {
+            if i < 8 { h |= UInt64(b) << (56 - 8 * UInt64(i)) } else { l |= UInt64(b) << (56 - 8 * UInt64(i - 8)) }
+        }
+        self.init(table: table, family: prefix.family, high: h, low: l, length: UInt8(prefix.length), metric: metric)
     }
 
-    public var description: String { "\(prefix) table \(table)" + (metric != 0 ? " metric \(metric)" : "") }
+    init(table: UInt32, family: AddressFamily, high: UInt64, low: UInt64, length: UInt8, metric: UInt32) {
+        let len = Int(length)
+        let highMask: UInt64 = len >= 64 ? ~0 : (len == 0 ? 0 : ~0 << (64 - UInt64(len)))
+        let lowMask: UInt64 = len <= 64 ? 0 : (len >= 128 ? ~0 : ~0 << (128 - UInt64(len)))
+        self.table = table
+        self.metric = metric
+        self.family = family
+        self.high = high & highMask
+        self.low = low & lowMask
+        self.length = length
+    }
+
+    /// The destination prefix (nil never happens for keys built from prefixes or dumps).
+    public var prefix: IPPrefix? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for i in 0..<(family == .ipv4 ? 4 : 16) {
+            let word = i < 8 ? high : low
+            bytes.append(UInt8(truncatingIfNeeded: word >> (56 - 8 * UInt64(i % 8))))
+        }
+        return IPAddress(family: family, bytes: bytes).flatMap { IPPrefix(address: $0, length: Int(length)) }
+    }
+
+    /// The key of a dumped route: `bytes` holds the destination in network order.
+    init(table: UInt32, family: AddressFamily, bytes: UnsafeRawBufferPointer, length: UInt8, metric: UInt32) {
+        var h: UInt64 = 0, l: UInt64 = 0
+        for i in 0..<min(bytes.count, family == .ipv4 ? 4 : 16) {
+            let b = UInt64(bytes[i])
+            if i < 8 { h |= b << (56 - 8 * UInt64(i)) } else { l |= b << (56 - 8 * UInt64(i - 8)) }
+        }
+        self.init(table: table, family: family, high: h, low: l, length: length, metric: metric)
+    }
+
+    /// AF_INET / AF_INET6.
+    var familyValue: UInt8 { family.kernelValue }
+    var prefixLength: UInt8 { length }
+
+    /// Calls `body` with the destination in network order (4 or 16 bytes).
+    func withDestination<R>(_ body: (UnsafePointer<UInt8>?) -> R) -> R {
+        var words = (high.bigEndian, low.bigEndian)
+        return withUnsafeBytes(of: &words) { raw in body(raw.bindMemory(to: UInt8.self).baseAddress) }
+    }
+
+    /// `203.0.113.0/24`.
+    public var prefixText: String { prefix.map(\.description) ?? "?/\(length)" }
+
+    public var description: String { "\(prefixText) table \(table)" + (metric != 0 ? " metric \(metric)" : "") }
 
     public static func < (a: RouteKey, b: RouteKey) -> Bool {
-        if a.table != b.table { return a.table < b.table }
-        if a.prefix != b.prefix { return a.prefix < b.prefix }
-        return a.metric < b.metric
+        (a.table, a.family.kernelValue, a.high, a.low, a.length, a.metric) < (b.table, b.family.kernelValue, b.high, b.low, b.length, b.metric)
     }
 }
 

@@ -96,7 +96,7 @@ public enum KernelReport {
             },
             "routes": owned.routes.keys.sorted().compactMap { key -> [String: Any]? in
                 guard let r = owned.routes[key] else { return nil }
-                var o: [String: Any] = ["prefix": key.prefix.description, "table": Int(key.table)]
+                var o: [String: Any] = ["prefix": key.prefixText, "table": Int(key.table)]
                 switch r.target {
                 case .nexthop(let id): o["nhid"] = Int(id)
                 case .paths(let p): o["nexthops"] = p.map { ["via": $0.gateway.description, "dev": interfaces[$0.ifindex] ?? "", "weight": $0.weight] as [String: Any] }
@@ -127,8 +127,8 @@ public enum KernelReport {
     }
 
     static func prefixSummary(_ keys: [RouteKey]) -> String {
-        if keys.count <= 4 { return keys.map(\.prefix.description).joined(separator: " ") }
-        return "\(keys[0].prefix) … \(keys[keys.count - 1].prefix) (\(keys.count) prefixes)"
+        if keys.count <= 4 { return keys.map(\.prefixText).joined(separator: " ") }
+        return "\(keys[0].prefixText) … \(keys[keys.count - 1].prefixText) (\(keys.count) prefixes)"
     }
 
     static func render(_ object: [String: Any]) throws -> String {

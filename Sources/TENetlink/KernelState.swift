@@ -58,6 +58,7 @@ public struct KernelState: Sendable, Equatable {
             guard lrc >= 0 else { throw NetlinkError(operation: "RTM_GETRULE dump (\(family.rawValue))", errno: -lrc, message: errnoText(-lrc)) }
         }
         let d = dump.pointee
+        state.routes.reserveCapacity(Int(d.route_count))
         for i in 0..<Int(d.nexthop_count) {
             let n = d.nexthops[i]
             if n.is_group != 0 {
@@ -78,7 +79,10 @@ public struct KernelState: Sendable, Equatable {
             let r = d.routes[i]
             let family: AddressFamily = r.family == 10 ? .ipv6 : .ipv4
             // Only unicast routes with no TOS selector are tectl's kind of route.
-            guard r.tos == 0, let dst = address(r.dst, family), let prefix = IPPrefix(address: dst, length: Int(r.dst_len)) else { continue }
+            // Only routes without a TOS selector are tectl's kind of route.
+            guard r.tos == 0 else { continue }
+            var dst = r.dst
+            let key = withUnsafeBytes(of: &dst) { RouteKey(table: r.table, family: family, bytes: $0, length: r.dst_len, metric: r.priority) }
             let target: RouteTarget
             if r.nh_id != 0 {
                 target = .nexthop(r.nh_id)
@@ -95,7 +99,6 @@ public struct KernelState: Sendable, Equatable {
             } else {
                 target = .other
             }
-            let key = RouteKey(table: r.table, prefix: prefix, metric: r.priority)
             state.routes[key] = RouteObject(key: key, protocolNumber: r.protocol, target: target)
         }
         for i in 0..<Int(d.rule_count) {

@@ -43,7 +43,7 @@ public struct Reconciler: Sendable {
                 ops.append(.createGroup(want))
             }
         }
-        for key in desired.routes.keys.sorted() {
+        for key in desired.routeOrder {
             guard let want = desired.routes[key] else { continue }
             if let have = kernel.routes[key] {
                 if have.protocolNumber != protocolNumber {
@@ -59,9 +59,9 @@ public struct Reconciler: Sendable {
         for rule in desired.rules.subtracting(haveRules).sorted() { ops.append(.addRule(rule)) }
         for rule in haveRules.subtracting(desired.rules).sorted() { ops.append(.deleteRule(rule)) }
 
-        for key in ours.routes.keys.sorted() where desired.routes[key] == nil && !desired.keptRoutes.contains(key) {
-            if let r = ours.routes[key] { ops.append(.deleteRoute(r)) }
-        }
+        var stale: [RouteObject] = []
+        for (key, r) in ours.routes where desired.routes[key] == nil && !desired.keptRoutes.contains(key) { stale.append(r) }
+        ops += stale.sorted { $0.key < $1.key }.map { .deleteRoute($0) }
         var keptMembers = Set<UInt32>()
         for id in desired.keptGroups { for m in kernel.groups[id]?.members ?? [] { keptMembers.insert(m.id) } }
         for id in ours.groups.keys.sorted() where desired.groups[id] == nil && !desired.keptGroups.contains(id) {

@@ -162,4 +162,12 @@ import Testing
         let f = OperationFailure(operation: .createNexthop(nh), errno: EEXIST, kernelMessage: "")
         #expect(f.description == "RTM_NEWNEXTHOP id 2113929217: File exists")
     }
+
+    @Test(arguments: [("203.0.113.77/24", "203.0.113.0/24"), ("2001:db8:1:2:3::9/64", "2001:db8:1:2::/64"), ("2001:db8::1/128", "2001:db8::1/128"), ("0.0.0.0/0", "0.0.0.0/0"), ("2001:db8:ff00::/40", "2001:db8:ff00::/40")])
+    func routeKeysClearHostBitsAndRoundTrip(input: String, canonical: String) throws {
+        let key = RouteKey(table: 7, prefix: try #require(IPPrefix(input)))
+        #expect(key.prefixText == canonical)
+        #expect(key == RouteKey(table: 7, prefix: try #require(IPPrefix(canonical))))
+        #expect(key != RouteKey(table: 8, prefix: try #require(IPPrefix(canonical))))
+    }
 }
