@@ -34,6 +34,8 @@ public enum KernelReport {
             "notes": r.notes,
             "redumps": r.redumps,
             "apply_seconds": r.applySeconds,
+            "diff_seconds": r.diffSeconds,
+            "verify_seconds": r.verifySeconds,
             "matches": r.dryRun ? (r.operations.isEmpty && r.conflicts.isEmpty) : r.matches,
         ]
         return try render(object)

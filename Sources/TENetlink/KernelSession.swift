@@ -33,6 +33,10 @@ public struct ReconcileReport: Sendable {
     public var dryRun: Bool
     /// Time spent sending requests and reading acks.
     public var applySeconds: Double
+    /// Time spent dumping, building the desired state and diffing (before applying), and
+    /// verifying (dump and diff after applying).
+    public var diffSeconds: Double = 0
+    public var verifySeconds: Double = 0
 
     /// The kernel carries the plan: nothing failed, nothing conflicts, nothing remains.
     public var matches: Bool { failures.isEmpty && conflicts.isEmpty && remaining.isEmpty }
@@ -117,7 +121,9 @@ public final class KernelSession {
         }
         var redumps = 0
         var lastError: NetlinkError?
+        let clock = ContinuousClock()
         for _ in 0..<4 {
+            let diffStart = clock.now
             let kernel = try read(tables: tables)
             redumps += kernel.dumpRestarts
             let desired = DesiredState.build(plan: plan, policy: policy, interfaces: interfaces, features: features, kernel: kernel)
@@ -134,7 +140,7 @@ public final class KernelSession {
                 try DSCPMarking.apply(wantedMarks)
                 notes.append("nftables table inet tectl now marks DSCP \(wantedMarks.sorted().map { "\($0.family == .ipv4 ? "ip" : "ip6") \($0.dscp)" }.joined(separator: ", "))")
             }
-            let clock = ContinuousClock()
+            let diffTime = (clock.now - diffStart).seconds
             let start = clock.now
             let outcome: (sent: [KernelOperation], failures: [OperationFailure])
             do {
@@ -147,6 +153,7 @@ public final class KernelSession {
                 continue
             }
             let elapsed = clock.now - start
+            let verifyStart = clock.now
             let after = try read(tables: tables)
             let check = reconciler.diff(
                 desired: DesiredState.build(plan: plan, policy: policy, interfaces: interfaces, features: features, kernel: after),
@@ -155,7 +162,7 @@ public final class KernelSession {
             return ReconcileReport(
                 features: features, operations: outcome.sent, failures: outcome.failures, conflicts: check.conflicts,
                 remaining: check.operations, notes: notes, redumps: redumps + after.dumpRestarts, dryRun: false,
-                applySeconds: elapsed.seconds
+                applySeconds: elapsed.seconds, diffSeconds: diffTime, verifySeconds: (clock.now - verifyStart).seconds
             )
         }
         throw lastError ?? NetlinkError(operation: "reconcile", message: "the kernel state kept changing")

@@ -13,8 +13,6 @@ public struct Reconciler: Sendable {
     public func diff(desired: DesiredState, kernel: KernelState) -> KernelDiff {
         var ops: [KernelOperation] = []
         var conflicts: [String] = []
-        let ours = kernel.owned(by: protocolNumber)
-
         for id in desired.nexthops.keys.sorted() {
             guard let want = desired.nexthops[id] else { continue }
             if let have = kernel.nexthops[id] {
@@ -55,20 +53,22 @@ public struct Reconciler: Sendable {
                 ops.append(.createRoute(want))
             }
         }
-        let haveRules = Set(ours.rules)
+        let haveRules = Set(kernel.rules.filter { $0.protocolNumber == protocolNumber })
         for rule in desired.rules.subtracting(haveRules).sorted() { ops.append(.addRule(rule)) }
         for rule in haveRules.subtracting(desired.rules).sorted() { ops.append(.deleteRule(rule)) }
 
         var stale: [RouteObject] = []
-        for (key, r) in ours.routes where desired.routes[key] == nil && !desired.keptRoutes.contains(key) { stale.append(r) }
+        for (key, r) in kernel.routes where r.protocolNumber == protocolNumber && desired.routes[key] == nil && !desired.keptRoutes.contains(key) {
+            stale.append(r)
+        }
         ops += stale.sorted { $0.key < $1.key }.map { .deleteRoute($0) }
         var keptMembers = Set<UInt32>()
         for id in desired.keptGroups { for m in kernel.groups[id]?.members ?? [] { keptMembers.insert(m.id) } }
-        for id in ours.groups.keys.sorted() where desired.groups[id] == nil && !desired.keptGroups.contains(id) {
-            if let g = ours.groups[id] { ops.append(.deleteGroup(g)) }
+        for id in kernel.groups.keys.sorted() where desired.groups[id] == nil && !desired.keptGroups.contains(id) {
+            if let g = kernel.groups[id], g.protocolNumber == protocolNumber { ops.append(.deleteGroup(g)) }
         }
-        for id in ours.nexthops.keys.sorted() where desired.nexthops[id] == nil && !keptMembers.contains(id) {
-            if let n = ours.nexthops[id] { ops.append(.deleteNexthop(n)) }
+        for id in kernel.nexthops.keys.sorted() where desired.nexthops[id] == nil && !keptMembers.contains(id) {
+            if let n = kernel.nexthops[id], n.protocolNumber == protocolNumber { ops.append(.deleteNexthop(n)) }
         }
         // Appended phase by phase above: already in make-before-break order.
         return KernelDiff(operations: ops, conflicts: conflicts + desired.problems)

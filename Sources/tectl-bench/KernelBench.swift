@@ -42,23 +42,24 @@ struct KernelBench: ParsableCommand {
 
     func run() throws {
         print("kernel: \(try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), tectl: \(Self.tectlPath)")
-        print("routes      ip -batch      tectl run      reconcile      ratio        parse")
+        print("routes      ip -batch      tectl run      reconcile      ratio        parse        apply  ratio(apply)")
         for n in routes {
-            var ipBest = Double.infinity, tectlBest = Double.infinity, reconcileBest = Double.infinity, parseBest = Double.infinity
+            var ipBest = Double.infinity, tectlBest = Double.infinity, reconcileBest = Double.infinity, parseBest = Double.infinity, applyBest = Double.infinity
             for _ in 0..<repeats {
                 ipBest = min(ipBest, try timeIPBatch(n))
                 let t = try timeTectl(n)
                 tectlBest = min(tectlBest, t.cli)
                 reconcileBest = min(reconcileBest, t.reconcile)
                 parseBest = min(parseBest, t.parse)
+                applyBest = min(applyBest, t.apply)
             }
-            print(String(format: "%-8d %10.3f s %12.3f s %12.3f s %9.2f× %10.3f s", n, ipBest, tectlBest, reconcileBest, ipBest / tectlBest, parseBest))
+            print(String(format: "%-8d %10.3f s %12.3f s %12.3f s %9.2f× %10.3f s %10.3f s %9.2f×", n, ipBest, tectlBest, reconcileBest, ipBest / tectlBest, parseBest, applyBest, ipBest / applyBest))
         }
-        print("ratio = ip -batch time / tectl run --once time (end to end); reconcile = dump+diff+apply+verify in-process; parse = policy load")
+        print("ratio = ip -batch / tectl run --once (end to end, incl. policy parse); reconcile = dump+diff+apply+verify in-process; parse = policy load; apply = sending the requests and reading every ack")
         if reweightRoutes > 0 {
             for compat in [true, false] {
                 let t = try timeReweight(reweightRoutes, compat: compat)
-                print(String(format: "reweight, %d routes, nexthop_compat_mode %d: group replace %.2f ms (reconcile %.1f ms)", reweightRoutes, compat ? 1 : 0, t.apply * 1000, t.total * 1000))
+                print(String(format: "reweight, %d routes, nexthop_compat_mode %d: group replace %.2f ms (whole reconcile %.0f ms: dump+diff %.0f ms, verify %.0f ms)", reweightRoutes, compat ? 1 : 0, t.apply * 1000, t.total * 1000, t.diff * 1000, t.verify * 1000))
             }
         }
     }
@@ -117,7 +118,7 @@ struct KernelBench: ParsableCommand {
         return (ContinuousClock.now - start).seconds
     }
 
-    func timeTectl(_ n: Int) throws -> (cli: Double, reconcile: Double, parse: Double) {
+    func timeTectl(_ n: Int) throws -> (cli: Double, reconcile: Double, parse: Double, apply: Double) {
         let text = Self.policy(n, capacities: (10, 30))
         // End to end: the CLI in a fresh namespace.
         let cli: Double
@@ -135,23 +136,23 @@ struct KernelBench: ParsableCommand {
         let loaded = try PolicyLoader.load(yaml: text, file: "bench.yaml")
         let parse = (ContinuousClock.now - parseStart).seconds
         let topo = try Topology()
-        let reconcile = try topo.host.perform { () -> Double in
+        let (reconcile, apply) = try topo.host.perform { () -> (Double, Double) in
             let session = try KernelSession(ownership: loaded.policy.ownership)
             let inputs = try LiveInputs.read()
             let plan = Planner(policy: loaded.policy, maxGroupWeight: session.features.maxGroupWeight).plan(snapshot: inputs.snapshot)
             let start = ContinuousClock.now
             let report = try session.reconcile(plan: plan, policy: loaded.policy, interfaces: inputs.interfaces, dryRun: false)
             guard report.matches else { throw ValidationError("reconcile did not match: \(report.failures) \(report.remaining.prefix(3))") }
-            return (ContinuousClock.now - start).seconds
+            return ((ContinuousClock.now - start).seconds, report.applySeconds)
         }
-        return (cli, reconcile, parse)
+        return (cli, reconcile, parse, apply)
     }
 
-    func timeReweight(_ n: Int, compat: Bool) throws -> (apply: Double, total: Double) {
+    func timeReweight(_ n: Int, compat: Bool) throws -> (apply: Double, total: Double, diff: Double, verify: Double) {
         let first = try PolicyLoader.load(yaml: Self.policy(n, capacities: (10, 30), compat: compat), file: "a.yaml").policy
         let second = try PolicyLoader.load(yaml: Self.policy(n, capacities: (30, 10), compat: compat), file: "b.yaml").policy
         let topo = try Topology()
-        return try topo.host.perform { () -> (Double, Double) in
+        return try topo.host.perform { () -> (Double, Double, Double, Double) in
             let session = try KernelSession(ownership: first.ownership)
             let inputs = try LiveInputs.read()
             for p in [first, second] {
@@ -164,10 +165,10 @@ struct KernelBench: ParsableCommand {
                     guard report.operations.count == 1, case .replaceGroup = report.operations[0] else {
                         throw ValidationError("a reweight should be one group replace, got \(report.operations.count) requests")
                     }
-                    return (report.applySeconds, total)
+                    return (report.applySeconds, total, report.diffSeconds, report.verifySeconds)
                 }
             }
-            return (0, 0)
+            return (0, 0, 0, 0)
         }
     }
 }
