@@ -353,4 +353,23 @@ struct KernelBackendTests {
         #expect(report.matches, "\(report.failures) \(report.remaining.prefix(3))")
         #expect(try lab.kernel().owned(by: 250).routes.count == 1500)
     }
+
+    @Test func withCompatModeOneAGroupReplaceNotifiesEveryRoute() throws {
+        let lab = try HostLab()
+        let prefixes = (0..<64).map { "\"2001:db8:\(String(0x1000 + $0, radix: 16))::/48\"" }.joined(separator: ", ")
+        let routes = "  - {prefixes: [\(prefixes)], class: train, nexthops: [v1, v2, v3]}\n"
+        let first = try lab.write("a.yaml", HostLab.policy(capacities: [10, 20, 50], routes: routes, extraOwnership: ", nexthop_compat_mode: true"))
+        let second = try lab.write("b.yaml", HostLab.policy(capacities: [10, 10, 10], routes: routes, extraOwnership: ", nexthop_compat_mode: true"))
+        let run = lab.tectl("run", "--policy", first, "--once")
+        #expect(run.status == 0)
+        let (result, events) = try lab.host.perform { () -> (CommandResult, KernelEventMonitor.Poll) in
+            let monitor = try KernelEventMonitor(groups: [7, 11], receiveBuffer: 1 << 20)
+            let r = lab.tectl("run", "--policy", second, "--once")
+            return (r, try monitor.poll())
+        }
+        #expect(result.status == 0)
+        #expect(!result.standardOutput.contains("route"), "\(result.standardOutput)")
+        // tectl sent no route request, yet the kernel announced the routes again.
+        #expect(events == .events(64) || events == .overrun, "\(events)")
+    }
 }
