@@ -28,6 +28,7 @@ struct Plan: AsyncParsableCommand {
     func run() async throws {
         let loaded = try loadPolicyOrExit(policy)
         let snap: Snapshot
+        var live: LiveInputs?
         if let snapshot {
             guard let data = FileManager.default.contents(atPath: snapshot) else {
                 printError("\(snapshot): cannot read the file")
@@ -41,11 +42,18 @@ struct Plan: AsyncParsableCommand {
             }
         } else {
             snap = try await collectSnapshotOrExit(policy: loaded)
+            live = LiveInputs(snapshot: snap)
         }
-        let plan = Planner(policy: loaded.policy).plan(snapshot: snap)
+        // Live: the diff against the kernel (a dry-run reconcile) follows the plan.
+        let diff = live.flatMap { KernelDiffSection.compute(policy: loaded.policy, inputs: $0) }
+        let plan = Planner(policy: loaded.policy, maxGroupWeight: diff?.maxGroupWeight ?? 256).plan(snapshot: snap)
         switch format {
-        case .text: print(PlanTextRenderer.render(plan, protocolNumber: loaded.policy.ownership.protocolNumber), terminator: "")
-        case .json: print(try PlanJSONRenderer.render(plan), terminator: "")
+        case .text:
+            print(PlanTextRenderer.render(plan, protocolNumber: loaded.policy.ownership.protocolNumber), terminator: "")
+            if let diff { print(diff.text(plan: plan, policy: loaded.policy), terminator: "") }
+        case .json:
+            let json = try PlanJSONRenderer.render(plan)
+            print(diff.map { $0.json(merging: json, plan: plan, policy: loaded.policy) } ?? json, terminator: "")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TECore
+import TENetlink
 import TEPolicy
 import TETelemetry
 
@@ -57,4 +58,23 @@ func collectSnapshotOrExit(policy loaded: LoadedPolicy) async throws -> Snapshot
         throw ExitCode(1)
     }
     return snap
+}
+
+/// Live inputs of the one-shot kernel commands (`run --once`, `status --policy`): link state,
+/// feeds and latency from one telemetry sample. One reading has no counter history, so link
+/// utilization is 0 here; `plan` (one control interval) and the daemon (every cycle) measure it.
+func sampleLiveInputsOrExit(policy loaded: LoadedPolicy) async throws -> LiveInputs {
+    let snap: Snapshot
+    do {
+        snap = try await TelemetryCollector(policy: loaded.policy).sample()
+    } catch {
+        printError("tectl: \(error)")
+        throw ExitCode(2)
+    }
+    let problems = loaded.checkHost(interfaces: Set(snap.links.map(\.name)))
+    if !problems.isEmpty {
+        printError(problems.map(\.description).joined(separator: "\n"))
+        throw ExitCode(1)
+    }
+    return LiveInputs(snapshot: snap)
 }

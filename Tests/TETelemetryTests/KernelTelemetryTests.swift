@@ -84,11 +84,12 @@ struct KernelTelemetryTests {
             if case .removed(let l) = e, l.name == "tvb" { removed = true; break }
         }
         #expect(removed)
-        // stop() ends the stream (the monitor's thread exits) within its 200 ms poll.
+        // stop() ends the stream (the monitor's thread exits after its 200 ms poll; the bound
+        // leaves room for a loaded 2-core CI machine).
         let stopAt = ContinuousClock.now
         monitor.stop()
         while await iterator.next() != nil {}
-        #expect(ContinuousClock.now - stopAt < .seconds(1))
+        #expect(ContinuousClock.now - stopAt < .seconds(3))
     }
 
     @Test("counters under real traffic become utilization; speed from ethtool in the namespace; TCP probe latency")
