@@ -104,7 +104,7 @@ public struct Damper: Sendable {
     }
 
     public var settings: Settings
-    private var routes: [String: RouteState] = [:]
+    var routes: [String: RouteState] = [:]
 
     public init(settings: Settings) {
         self.settings = settings
@@ -162,21 +162,33 @@ public struct Damper: Sendable {
         let down = state.shares.keys.filter { stateByName[$0] != "up" }.sorted()
         let returning = usable.filter { state.shares[$0] == nil && state.ramp[$0] == nil }
 
-        // Ramp bookkeeping: drop hops that left, start new ones, grow caps once per ramp interval.
+        // Ramp bookkeeping: drop hops that left, grow caps once per ramp interval, start new ones.
         state.ramp = state.ramp.filter { usable.contains($0.key) }
-        var rampStepped = false
+        let capsBefore = state.ramp
+        var capsGrew = false
         if !state.ramp.isEmpty, let last = state.lastRampStep, now - last >= settings.rampInterval {
             state.ramp = state.ramp.mapValues { $0 + settings.maxStep }
             state.lastRampStep = now
-            rampStepped = true
+            capsGrew = true
         }
         // A next-hop that is the only usable one is never capped: it is all there is.
         if usable.count > 1 {
             for name in returning { state.ramp[name] = settings.maxStep }
             if !returning.isEmpty { state.lastRampStep = now }
         }
-        state.ramp = state.ramp.filter { name, cap in cap < (target[name] ?? 0) - 1e-9 }
+        state.ramp = state.ramp.filter { $0.value < 1 - 1e-9 }
+        // Someone must take what the caps leave: when every usable next-hop is capped, those that
+        // were already carrying traffic before this cycle lose their caps (then, if need be, all do).
+        if !usable.isEmpty, usable.allSatisfy({ state.ramp[$0] != nil }) {
+            let newcomers = Set(returning)
+            state.ramp = state.ramp.filter { newcomers.contains($0.key) }
+            if usable.allSatisfy({ state.ramp[$0] != nil }) { state.ramp = [:] }
+        }
         let capped = Self.applyCaps(target, caps: state.ramp)
+        // A ramp step is due when a rejoining next-hop was held at its cap and the cap grew.
+        let rampStepped = capsGrew && capsBefore.contains { name, cap in
+            (state.shares[name] ?? 0) >= cap - 1e-6 && (capped[name] ?? 0) > (state.shares[name] ?? 0) + 1e-9
+        }
 
         let decision: Decision
         var shares: [String: Double]

@@ -1,5 +1,4 @@
 import Metrics
-import Prometheus
 import Synchronization
 import TECore
 

@@ -125,7 +125,7 @@ struct Harness {
     @Test func reconcileFailureIsCountedAndRetried() async throws {
         let kernel = MemoryKernel()
         kernel.state.withLock { $0.failNext = "RTM_NEWNEXTHOP id 1: Operation not permitted" }
-        let h = Harness(policy: try loadTestPolicy(interval: "20ms"), kernel: kernel)
+        let h = Harness(policy: try loadTestPolicy(testPolicyYAML(interval: "20ms")), kernel: kernel)
         try await h.run {
             #expect(await eventually { h.health.isReady })
         }
@@ -162,7 +162,7 @@ struct Harness {
 
     @Test func periodicCycleRereadsInputsAndDampsNoise() async throws {
         // 10 ms cycles, 1 s min_change_interval: noisy load may change the group at most once or twice.
-        let h = Harness(policy: try loadTestPolicy(interval: "10ms", minChange: "1s"))
+        let h = Harness(policy: try loadTestPolicy(testPolicyYAML(interval: "10ms", minChange: "1s")))
         try await h.run {
             #expect(await eventually { h.health.isReady })
             let writesAfterStart = h.kernel.writes
