@@ -44,7 +44,7 @@ public protocol InputSource: Sendable {
 }
 
 /// The outcome of one reconcile: what was (or, in a dry run, would be) changed.
-public struct ReconcileReport: Sendable, Equatable {
+public struct ProgramReport: Sendable, Equatable {
     public var created: Int
     public var updated: Int
     public var deleted: Int
@@ -68,7 +68,7 @@ public struct ReconcileReport: Sendable, Equatable {
 /// adopts what tectl owns relies on it).
 public protocol RouteProgrammer: Sendable {
     /// Makes the kernel match `plan`; with `dryRun`, only reports the diff.
-    func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ReconcileReport
+    func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport
     /// Removes everything tectl owns; returns how many objects were removed.
     func flush(policy: Policy) async throws -> Int
     /// The weights installed now, per route (`Damper.key`) and next-hop name: the damping

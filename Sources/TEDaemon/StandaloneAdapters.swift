@@ -24,7 +24,7 @@ public final class PlanDiffProgrammer: RouteProgrammer {
 
     public init() {}
 
-    public func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ReconcileReport {
+    public func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport {
         let previous = last.withLock { old in
             defer { old = plan }
             return old
@@ -38,10 +38,10 @@ public final class PlanDiffProgrammer: RouteProgrammer {
     }
 }
 
-/// Route-level differences between two plans, as `ReconcileReport` lines.
+/// Route-level differences between two plans, as `ProgramReport` lines.
 public enum PlanDiff {
-    public static func report(from old: Plan?, to new: Plan) -> ReconcileReport {
-        var report = ReconcileReport()
+    public static func report(from old: Plan?, to new: Plan) -> ProgramReport {
+        var report = ProgramReport()
         let oldRoutes = Dictionary((old?.routes ?? []).map { (Damper.key(of: $0), $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<String>()
         for route in new.routes where route.status == .planned {

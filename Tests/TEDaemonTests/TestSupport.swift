@@ -137,13 +137,13 @@ final class MemoryKernel: RouteProgrammer {
     var writes: Int { state.withLock { $0.writes } }
     var reconciles: Int { state.withLock { $0.reconciles } }
 
-    func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ReconcileReport {
+    func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport {
         try state.withLock { s in
             if let message = s.failNext {
                 s.failNext = nil
                 throw MemoryKernelError(message: message)
             }
-            var report = ReconcileReport()
+            var report = ProgramReport()
             var next = s.installed
             for route in plan.routes where route.status == .planned {
                 let key = Damper.key(of: route)
