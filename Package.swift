@@ -58,7 +58,7 @@ let package = Package(
         ),
         .target(name: "TEEmit", dependencies: ["TECore", "TEPolicy"], swiftSettings: strict),
         // Network-namespace lab: used by the kernel tests and by `tectl lab`.
-        .target(name: "TELab", dependencies: ["TECore"], swiftSettings: strict),
+        .target(name: "TELab", dependencies: ["TECore", "CNetlinkShim"], swiftSettings: strict),
         .target(
             name: "TEDaemon",
             dependencies: [
@@ -98,7 +98,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TEPolicyTests", dependencies: ["TEPolicy", "TECore"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "TEEmitTests", dependencies: ["TEEmit", "TEPolicy", "TECore"], swiftSettings: strict),
+        .testTarget(name: "TEEmitTests", dependencies: ["TEEmit", "TEPolicy", "TECore", "CNetlinkShim"], swiftSettings: strict),
         .testTarget(name: "TENetlinkTests", dependencies: ["TENetlink", "TEPolicy", "TECore", "TELab"], swiftSettings: strict),
         .testTarget(
             name: "TETelemetryTests",

@@ -1,3 +1,3 @@
 #include "CNetlinkShim.h"
 
-int tectl_shim_version(void) { return 1; }
+int tectl_shim_version(void) { return 2; }

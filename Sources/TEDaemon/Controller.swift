@@ -12,10 +12,13 @@ public struct ControllerOptions: Sendable {
     public var dryRun: Bool
     /// Remove everything tectl owns on a graceful stop (default: leave routes in place).
     public var flushOnExit: Bool
+    /// Largest sum of integer weights in a group (the kernel's limit; as the planner's).
+    public var maxGroupWeight: Int
 
-    public init(dryRun: Bool = false, flushOnExit: Bool = false) {
+    public init(dryRun: Bool = false, flushOnExit: Bool = false, maxGroupWeight: Int = 256) {
         self.dryRun = dryRun
         self.flushOnExit = flushOnExit
+        self.maxGroupWeight = maxGroupWeight
     }
 }
 
@@ -77,7 +80,7 @@ public final class Controller: Service {
     public func run() async throws {
         var loop = LoopState(
             loaded: initialPolicy, engine: engineSeed,
-            damper: Damper(settings: Damper.Settings(initialPolicy.policy.control))
+            damper: Damper(settings: Damper.Settings(initialPolicy.policy.control, maxGroupWeight: options.maxGroupWeight))
         )
         logger.info("controller starting", metadata: [
             "policy": "\(initialPolicy.file)", "dry_run": "\(options.dryRun)",
@@ -199,7 +202,7 @@ public final class Controller: Service {
         do throws(PolicyValidationError) {
             let fresh = try readPolicy(path)
             loop.loaded = fresh
-            loop.damper.settings = Damper.Settings(fresh.policy.control)
+            loop.damper.settings = Damper.Settings(fresh.policy.control, maxGroupWeight: options.maxGroupWeight)
             metrics.countReload(result: "ok")
             logger.info("policy reloaded", metadata: ["policy": "\(path)"])
         } catch {

@@ -87,9 +87,11 @@ public protocol PlanEngine: Sendable {
 
 /// The Foundation planner (weights ∝ headroom): the engine until the solver's host model is wired in.
 public struct HeadroomPlanEngine: PlanEngine {
-    public init() {}
+    public var maxGroupWeight: Int
+
+    public init(maxGroupWeight: Int = 256) { self.maxGroupWeight = maxGroupWeight }
 
     public mutating func plan(policy: Policy, snapshot: Snapshot) -> Plan {
-        Planner(policy: policy).plan(snapshot: snapshot)
+        Planner(policy: policy, maxGroupWeight: maxGroupWeight).plan(snapshot: snapshot)
     }
 }

@@ -64,10 +64,10 @@ public struct LabTopology: Sendable, Equatable {
     }
 
     /// Builds the topology; on a failure, removes what was built and rethrows.
-    public func up() throws {
+    public func up() throws(LabError) {
         precondition((1...Self.maxUplinks).contains(uplinks), "uplinks out of range")
         do {
-            for cmd in upCommands() { try LabShell.run(cmd) }
+            for cmd in upCommands() { try Lab.command(cmd) }
         } catch {
             down()
             throw error
@@ -76,7 +76,13 @@ public struct LabTopology: Sendable, Equatable {
 
     /// Removes the namespaces; missing ones are not an error.
     public func down() {
-        for cmd in downCommands() { _ = try? LabShell.run(cmd) }
+        for cmd in downCommands() { _ = Lab.execute(cmd) }
+    }
+
+    /// Network namespaces that exist now.
+    public static func existingNamespaces() throws(LabError) -> Set<String> {
+        let out = try Lab.command(["ip", "netns", "list"])
+        return Set(out.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
     }
 
     /// A policy (v1 YAML) for the host namespace: one class, IPv4 destinations over a resilient

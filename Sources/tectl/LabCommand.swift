@@ -43,7 +43,7 @@ struct LabUp: ParsableCommand {
     func run() throws {
         try options.requireRoot()
         let lab = LabTopology(uplinks: uplinks, prefix: options.prefix)
-        let existing = (try? LabShell.namespaces()) ?? []
+        let existing = (try? LabTopology.existingNamespaces()) ?? []
         if existing.contains(lab.hostNamespace) || existing.contains(lab.routerNamespace) {
             printError("tectl lab: \(lab.hostNamespace) or \(lab.routerNamespace) exists; run `tectl lab down --prefix \(options.prefix)` first")
             throw ExitCode(1)

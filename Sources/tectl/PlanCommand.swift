@@ -28,6 +28,7 @@ struct Plan: ParsableCommand {
     func run() throws {
         let loaded = try loadPolicyOrExit(policy)
         let snap: Snapshot
+        var live: LiveInputs?
         if let snapshot {
             guard let data = FileManager.default.contents(atPath: snapshot) else {
                 printError("\(snapshot): cannot read the file")
@@ -40,24 +41,29 @@ struct Plan: ParsableCommand {
                 throw ExitCode(1)
             }
         } else {
-            let links: [LinkSample]
             do {
-                links = try LinkDump.links()
+                live = try LiveInputs.read()
             } catch {
                 printError("tectl: \(error)")
                 throw ExitCode(2)
             }
-            let problems = loaded.checkHost(interfaces: Set(links.map(\.name)))
+            let problems = loaded.checkHost(interfaces: Set(live?.interfaces.keys.map { $0 } ?? []))
             if !problems.isEmpty {
                 printError(problems.map(\.description).joined(separator: "\n"))
                 throw ExitCode(1)
             }
-            snap = Snapshot(timestamp: Date(), links: links)
+            snap = live?.snapshot ?? Snapshot(timestamp: Date(), links: [])
         }
-        let plan = Planner(policy: loaded.policy).plan(snapshot: snap)
+        // Live: the diff against the kernel (a dry-run reconcile) follows the plan.
+        let diff = live.flatMap { KernelDiffSection.compute(policy: loaded.policy, inputs: $0) }
+        let plan = Planner(policy: loaded.policy, maxGroupWeight: diff?.maxGroupWeight ?? 256).plan(snapshot: snap)
         switch format {
-        case .text: print(PlanTextRenderer.render(plan, protocolNumber: loaded.policy.ownership.protocolNumber), terminator: "")
-        case .json: print(try PlanJSONRenderer.render(plan), terminator: "")
+        case .text:
+            print(PlanTextRenderer.render(plan, protocolNumber: loaded.policy.ownership.protocolNumber), terminator: "")
+            if let diff { print(diff.text(plan: plan, policy: loaded.policy), terminator: "") }
+        case .json:
+            let json = try PlanJSONRenderer.render(plan)
+            print(diff.map { $0.json(merging: json, plan: plan, policy: loaded.policy) } ?? json, terminator: "")
         }
     }
 }

@@ -37,18 +37,18 @@ struct LabNamespaceTests {
         let lab = LabTopology(uplinks: 3, prefix: "tectl-d-\(getpid())-\(n)")
         try lab.up()
         defer { lab.down() }
-        let namespaces = try LabShell.namespaces()
+        let namespaces = try LabTopology.existingNamespaces()
         #expect(namespaces.contains(lab.hostNamespace) && namespaces.contains(lab.routerNamespace))
-        let links = try LabShell.run(["ip", "-n", lab.hostNamespace, "-br", "link"])
+        let links = try Lab.command(["ip", "-n", lab.hostNamespace, "-br", "link"])
         for i in 1...3 { #expect(links.contains("\(lab.hostDevice(i))@")) }
         // A destination answers through uplink 2: a TCP connect to a closed port is refused by
         // the router (no ping needed), where an unreachable one would time out.
-        try LabShell.run(["ip", "-n", lab.hostNamespace, "route", "add", "203.0.113.0/24", "via", lab.routerAddress(2)])
+        try Lab.command(["ip", "-n", lab.hostNamespace, "route", "add", "203.0.113.0/24", "via", lab.routerAddress(2)])
         let probe = try runTool(["/usr/bin/timeout", "3", "/usr/sbin/ip", "netns", "exec", lab.hostNamespace,
                                  "/bin/bash", "-c", "echo > /dev/tcp/203.0.113.77/9"])
         #expect(probe.output.contains("refused"), "\(probe.output)")
         lab.down()
-        let after = try LabShell.namespaces()
+        let after = try LabTopology.existingNamespaces()
         #expect(!after.contains(lab.hostNamespace) && !after.contains(lab.routerNamespace))
     }
 }

@@ -1,0 +1,99 @@
+/* Netlink sockets and namespace entry. */
+#define _GNU_SOURCE
+#include "CNetlinkShim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+static void set_buffer(int fd, int force_opt, int opt, int size) {
+    if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+}
+
+int tectl_nl_open(void) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return -errno;
+    int one = 1;
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+    /* Large buffers: one ack per request, many requests per sendmsg. */
+    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
+    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, 8 << 20);
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int tectl_nl_open_monitor(const uint32_t *groups, size_t ngroups, int rcvbuf) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+    if (fd < 0) return -errno;
+    if (rcvbuf > 0) set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    for (size_t i = 0; i < ngroups; i++) {
+        uint32_t g = groups[i];
+        if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0) {
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+    }
+    return fd;
+}
+
+void tectl_nl_close(int fd) {
+    if (fd >= 0) close(fd);
+}
+
+int tectl_nl_drain(int fd) {
+    static const size_t size = 64 * 1024;
+    char buf[64 * 1024];
+    int messages = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf, size, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return messages;
+            return -errno; /* -ENOBUFS: events were lost */
+        }
+        if (n == 0) return messages;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+            messages++;
+    }
+}
+
+int tectl_setns_path(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int rc = setns(fd, CLONE_NEWNET);
+    int e = errno;
+    close(fd);
+    return rc < 0 ? -e : 0;
+}

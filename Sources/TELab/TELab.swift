@@ -1,2 +1,0 @@
-/// Network-namespace lab used by kernel tests and `tectl lab`.
-public enum Lab {}

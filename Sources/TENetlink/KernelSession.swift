@@ -1,0 +1,164 @@
+import Foundation
+import Glibc
+import Logging
+import TECore
+
+/// A request the kernel refused, with the object it was about.
+public struct OperationFailure: Sendable, Equatable, CustomStringConvertible {
+    public var operation: KernelOperation
+    public var errno: Int32
+    /// The kernel's extended-ack text, or "".
+    public var kernelMessage: String
+
+    /// "RTM_NEWNEXTHOP id 2113929217: File exists (Nexthop id already exists)".
+    public var description: String {
+        "\(operation.request): \(errnoText(errno))" + (kernelMessage.isEmpty ? "" : " (\(kernelMessage))")
+    }
+}
+
+/// What one reconcile did and found.
+public struct ReconcileReport: Sendable {
+    public var features: KernelFeatures
+    /// The requests of the diff (all of them for a dry run; those sent otherwise).
+    public var operations: [KernelOperation]
+    public var failures: [OperationFailure]
+    /// Objects tectl would have to touch but does not own, and plan parts it cannot install.
+    public var conflicts: [String]
+    /// What remains different after applying (empty when the kernel matches the plan).
+    public var remaining: [KernelOperation]
+    /// Settings changed on the way (the nexthop_compat_mode sysctl), said out loud.
+    public var notes: [String]
+    /// Re-dumps after lost acks or interrupted dumps.
+    public var redumps: Int
+    public var dryRun: Bool
+    /// Time spent sending requests and reading acks.
+    public var applySeconds: Double
+
+    /// The kernel carries the plan: nothing failed, nothing conflicts, nothing remains.
+    public var matches: Bool { failures.isEmpty && conflicts.isEmpty && remaining.isEmpty }
+}
+
+/// A reconcile session in the current network namespace: one request socket, the kernel's
+/// features, and the ownership settings. Not Sendable: one thread at a time.
+public final class KernelSession {
+    public let socket: RouteSocket
+    public let ownership: Ownership
+    public let features: KernelFeatures
+    let logger: Logger
+
+    /// Opens a socket and detects features (unless `features` is given, e.g. to force a fallback).
+    public init(ownership: Ownership, features: KernelFeatures? = nil, logger: Logger = Logger(label: "tectl.netlink")) throws(NetlinkError) {
+        socket = try RouteSocket()
+        self.ownership = ownership
+        if let features {
+            self.features = features
+        } else {
+            self.features = try KernelFeatures.detect(socket: socket, ownership: ownership)
+        }
+        self.logger = logger
+    }
+
+    public var reconciler: Reconciler { Reconciler(protocolNumber: ownership.protocolNumber) }
+
+    /// Dumps what the kernel has (tables: those of the policy's classes).
+    public func read(tables: Set<UInt32> = []) throws(NetlinkError) -> KernelState {
+        try KernelState.read(socket: socket, protocolNumber: ownership.protocolNumber, tables: tables)
+    }
+
+    /// Sends `operations` phase by phase; a phase with a failure stops the phases after it, so
+    /// nothing is deleted after a failed create. Deletes of objects that are already gone (the
+    /// kernel removes nexthops on carrier loss) are not failures.
+    public func apply(_ operations: [KernelOperation]) throws(NetlinkError) -> (sent: [KernelOperation], failures: [OperationFailure]) {
+        var sent: [KernelOperation] = []
+        var failures: [OperationFailure] = []
+        let phases = Dictionary(grouping: operations, by: \.phase)
+        for phase in phases.keys.sorted() {
+            guard let ops = phases[phase], !ops.isEmpty else { continue }
+            let batch = try KernelBatch()
+            for op in ops { try batch.add(op) }
+            let refused = try socket.send(batch)
+            sent += ops
+            for f in refused {
+                let op = ops[f.index]
+                if f.errno == ENOENT || f.errno == ESRCH {
+                    switch op {
+                    case .deleteNexthop, .deleteGroup, .deleteRoute, .deleteRule: continue
+                    default: break
+                    }
+                }
+                failures.append(OperationFailure(operation: op, errno: f.errno, kernelMessage: f.extendedMessage))
+            }
+            if !failures.isEmpty { break }
+        }
+        return (sent, failures)
+    }
+
+    /// One reconcile: dump, diff against `plan`, apply make-before-break, dump again and check.
+    /// Lost acks (ENOBUFS) and interrupted dumps lead to a fresh dump and diff, never to guesses.
+    public func reconcile(plan: Plan, policy: Policy, interfaces: [String: Int32], dryRun: Bool) throws(NetlinkError) -> ReconcileReport {
+        let tables = Set(policy.classes.map(\.table))
+        var notes: [String] = []
+        if let wanted = policy.ownership.nexthopCompatMode, let current = NexthopCompatMode.read(), wanted != current {
+            let change = "net.ipv4.nexthop_compat_mode \(current ? 1 : 0) → \(wanted ? 1 : 0) (policy ownership.nexthop_compat_mode)"
+            if dryRun {
+                notes.append("would set " + change)
+            } else {
+                try NexthopCompatMode.write(wanted)
+                notes.append("set " + change)
+                logger.notice("changed sysctl", metadata: ["sysctl": "net.ipv4.nexthop_compat_mode", "value": "\(wanted ? 1 : 0)"])
+            }
+        }
+        var redumps = 0
+        var lastError: NetlinkError?
+        for _ in 0..<4 {
+            let kernel = try read(tables: tables)
+            redumps += kernel.dumpRestarts
+            let desired = DesiredState.build(plan: plan, policy: policy, interfaces: interfaces, features: features, kernel: kernel)
+            let diff = reconciler.diff(desired: desired, kernel: kernel)
+            let wantedMarks = desired.marks
+            let haveMarks = (features.dscpRules && wantedMarks.isEmpty) ? [] : DSCPMarking.installed()
+            if dryRun {
+                let remaining = diff.operations
+                if wantedMarks != haveMarks { notes.append("nftables table inet tectl: would mark DSCP \(wantedMarks.sorted().map { "\($0.family == .ipv4 ? "ip" : "ip6") \($0.dscp)" }.joined(separator: ", "))") }
+                return ReconcileReport(features: features, operations: diff.operations, failures: [], conflicts: diff.conflicts, remaining: remaining, notes: notes, redumps: redumps, dryRun: true, applySeconds: 0)
+            }
+            if wantedMarks != haveMarks {
+                // Marks before the rules that match them.
+                try DSCPMarking.apply(wantedMarks)
+                notes.append("nftables table inet tectl now marks DSCP \(wantedMarks.sorted().map { "\($0.family == .ipv4 ? "ip" : "ip6") \($0.dscp)" }.joined(separator: ", "))")
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let outcome: (sent: [KernelOperation], failures: [OperationFailure])
+            do {
+                outcome = try apply(diff.operations)
+            } catch where error.errno == ENOBUFS {
+                logger.warning("acks lost (ENOBUFS); dumping again")
+                lastError = error
+                redumps += 1
+                continue
+            }
+            let elapsed = clock.now - start
+            let after = try read(tables: tables)
+            let check = reconciler.diff(
+                desired: DesiredState.build(plan: plan, policy: policy, interfaces: interfaces, features: features, kernel: after),
+                kernel: after
+            )
+            return ReconcileReport(
+                features: features, operations: outcome.sent, failures: outcome.failures, conflicts: check.conflicts,
+                remaining: check.operations, notes: notes, redumps: redumps + after.dumpRestarts, dryRun: false,
+                applySeconds: elapsed.seconds
+            )
+        }
+        throw lastError ?? NetlinkError(operation: "reconcile", message: "the kernel state kept changing")
+    }
+
+    /// Removes everything of the ownership's protocol. Idempotent: a second flush sends nothing.
+    public func flush() throws(NetlinkError) -> (removed: [KernelOperation], failures: [OperationFailure]) {
+        let kernel = try read()
+        let ops = reconciler.flush(kernel: kernel)
+        let result = try apply(ops)
+        if !DSCPMarking.installed().isEmpty { try DSCPMarking.apply([]) }
+        return (result.sent, result.failures)
+    }
+}

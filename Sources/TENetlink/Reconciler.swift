@@ -1,0 +1,100 @@
+import TECore
+
+/// Diffs a desired state against what the kernel has and orders the smallest set of requests
+/// make-before-break. Pure: no I/O, so every ordering rule is tested without root.
+public struct Reconciler: Sendable {
+    public var protocolNumber: UInt8
+
+    public init(protocolNumber: UInt8) {
+        self.protocolNumber = protocolNumber
+    }
+
+    /// The requests that turn `kernel` into `desired`, and the objects tectl must leave alone.
+    public func diff(desired: DesiredState, kernel: KernelState) -> KernelDiff {
+        var ops: [KernelOperation] = []
+        var conflicts: [String] = []
+        let ours = kernel.owned(by: protocolNumber)
+
+        for id in desired.nexthops.keys.sorted() {
+            guard let want = desired.nexthops[id] else { continue }
+            if let have = kernel.nexthops[id] {
+                if have.protocolNumber != protocolNumber {
+                    conflicts.append("nexthop id \(id) exists with protocol \(have.protocolNumber), not \(protocolNumber): left alone, next-hop \(want.gateway.map { "\($0)" } ?? "-") not installed")
+                } else if !have.sameObject(as: want) {
+                    ops.append(.replaceNexthop(want))
+                }
+            } else if let g = kernel.groups[id] {
+                conflicts.append("nexthop id \(id) is a group (protocol \(g.protocolNumber)): left alone")
+            } else {
+                ops.append(.createNexthop(want))
+            }
+        }
+        for id in desired.groups.keys.sorted() {
+            guard let want = desired.groups[id] else { continue }
+            if let have = kernel.groups[id] {
+                if have.protocolNumber != protocolNumber {
+                    conflicts.append("nexthop group id \(id) exists with protocol \(have.protocolNumber), not \(protocolNumber): left alone")
+                } else if have != want {
+                    ops.append(.replaceGroup(want))
+                }
+            } else if let n = kernel.nexthops[id] {
+                conflicts.append("nexthop id \(id) exists as a single nexthop (protocol \(n.protocolNumber)): group not installed")
+            } else {
+                ops.append(.createGroup(want))
+            }
+        }
+        for key in desired.routes.keys.sorted() {
+            guard let want = desired.routes[key] else { continue }
+            if let have = kernel.routes[key] {
+                if have.protocolNumber != protocolNumber {
+                    conflicts.append("route \(key) exists with protocol \(have.protocolNumber), not \(protocolNumber): left alone")
+                } else if have.target != want.target {
+                    ops.append(.replaceRoute(want))
+                }
+            } else {
+                ops.append(.createRoute(want))
+            }
+        }
+        let haveRules = Set(ours.rules)
+        for rule in desired.rules.subtracting(haveRules).sorted() { ops.append(.addRule(rule)) }
+        for rule in haveRules.subtracting(desired.rules).sorted() { ops.append(.deleteRule(rule)) }
+
+        for key in ours.routes.keys.sorted() where desired.routes[key] == nil && !desired.keptRoutes.contains(key) {
+            if let r = ours.routes[key] { ops.append(.deleteRoute(r)) }
+        }
+        var keptMembers = Set<UInt32>()
+        for id in desired.keptGroups { for m in kernel.groups[id]?.members ?? [] { keptMembers.insert(m.id) } }
+        for id in ours.groups.keys.sorted() where desired.groups[id] == nil && !desired.keptGroups.contains(id) {
+            if let g = ours.groups[id] { ops.append(.deleteGroup(g)) }
+        }
+        for id in ours.nexthops.keys.sorted() where desired.nexthops[id] == nil && !keptMembers.contains(id) {
+            if let n = ours.nexthops[id] { ops.append(.deleteNexthop(n)) }
+        }
+        return KernelDiff(operations: ops.sorted { $0.phase < $1.phase }, conflicts: conflicts + desired.problems)
+    }
+
+    /// Requests that remove everything of `protocolNumber` (rules, routes, groups, nexthops).
+    public func flush(kernel: KernelState) -> [KernelOperation] {
+        let ours = kernel.owned(by: protocolNumber)
+        var ops: [KernelOperation] = ours.rules.map { .deleteRule($0) }
+        ops += ours.routes.keys.sorted().compactMap { ours.routes[$0].map { .deleteRoute($0) } }
+        ops += ours.groups.keys.sorted().compactMap { ours.groups[$0].map { .deleteGroup($0) } }
+        ops += ours.nexthops.keys.sorted().compactMap { ours.nexthops[$0].map { .deleteNexthop($0) } }
+        return ops
+    }
+}
+
+/// The result of a diff: ordered requests, and what cannot be done without touching objects
+/// tectl does not own.
+public struct KernelDiff: Sendable, Equatable {
+    public var operations: [KernelOperation]
+    public var conflicts: [String]
+
+    public init(operations: [KernelOperation] = [], conflicts: [String] = []) {
+        self.operations = operations
+        self.conflicts = conflicts
+    }
+
+    /// The kernel already matches.
+    public var isEmpty: Bool { operations.isEmpty && conflicts.isEmpty }
+}
