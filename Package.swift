@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "tectl-bench",
             dependencies: [
-                "TECore", "TEPolicy", "TENetlink", "TEDaemon", "TELab",
+                "TECore", "TEPolicy", "TENetlink", "TETelemetry", "TEDaemon", "TELab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -102,7 +102,13 @@ let package = Package(
         .testTarget(name: "TENetlinkTests", dependencies: ["TENetlink", "TEPolicy", "TECore", "TELab"], swiftSettings: strict),
         .testTarget(
             name: "TETelemetryTests",
-            dependencies: ["TETelemetry", "TEPolicy", "TECore", "TELab"],
+            dependencies: [
+                "TETelemetry", "TEPolicy", "TECore", "TELab", "TENetlink",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -75,6 +75,8 @@ public final class Controller: Service {
         var snapshot: Snapshot?
         var lastPlan: Plan?
         var reconciled = false
+        /// The newest event per link, kept until a sample that started after it arrives.
+        var linkEvents: [String: TimedEvent] = [:]
     }
 
     public func run() async throws {
@@ -88,14 +90,32 @@ public final class Controller: Service {
         ])
         await adopt(&loop)
         let inbox = self.inbox
-        let interval = IntervalBox(initialPolicy.policy.control.interval)
+        let interval = LockedBox(initialPolicy.policy.control.interval)
+        let samplingPolicy = LockedBox(initialPolicy.policy)
+        let (sampleRequests, requestSample) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let inputs = self.inputs
+        let logger = self.logger
 
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
+                // The periodic cycle asks for a sample; the sampler reads the inputs off the loop,
+                // so that a slow feed never delays an event's reconcile.
                 group.addTask {
                     while !Task.isCancelled {
                         do { try await Task.sleep(for: interval.value) } catch { return }
-                        inbox.post { $0.tick = true }
+                        requestSample.yield()
+                    }
+                }
+                group.addTask {
+                    for await _ in sampleRequests {
+                        let started = ContinuousClock.now
+                        do {
+                            let snapshot = try await inputs.sample(policy: samplingPolicy.value)
+                            inbox.post { $0.sample = (snapshot, started) }
+                        } catch {
+                            logger.warning("reading inputs failed", metadata: ["error": "\(error)"])
+                            inbox.post { $0.sampleError = "\(error)" }
+                        }
                     }
                 }
                 let events = inputs.events()
@@ -106,11 +126,14 @@ public final class Controller: Service {
                 group.addTask {
                     for await _ in reloads { inbox.post { $0.reload = true } }
                 }
-                inbox.post { $0.tick = true }
+                requestSample.yield()
                 while let batch = await inbox.next() {
-                    await self.cycle(batch, &loop)
+                    let wantsSample = await self.cycle(batch, &loop)
+                    samplingPolicy.value = loop.loaded.policy
                     interval.value = loop.loaded.policy.control.interval
+                    if wantsSample { requestSample.yield() }
                 }
+                requestSample.finish()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -141,23 +164,28 @@ public final class Controller: Service {
         }
     }
 
-    func cycle(_ batch: TriggerBatch, _ loop: inout LoopState) async {
+    /// One pass of the loop. Returns true when a fresh sample of the inputs is wanted (reload,
+    /// lost events).
+    func cycle(_ batch: TriggerBatch, _ loop: inout LoopState) async -> Bool {
         for kind in batch.eventKinds { metrics.countEvent(kind: kind) }
-        if batch.reload { reload(&loop) }
-
-        let needSample = batch.tick || batch.resync || batch.reload || loop.snapshot == nil
-        if needSample {
-            do {
-                loop.snapshot = try await inputs.sample(policy: loop.loaded.policy)
-            } catch {
-                logger.warning("reading inputs failed", metadata: ["error": "\(error)"])
-                if loop.snapshot == nil { return }
-            }
+        var wantsSample = batch.resync
+        if batch.reload {
+            reload(&loop)
+            wantsSample = true
         }
-        guard var snapshot = loop.snapshot else { return }
-        // Events newer than the sample: apply the link state they carry.
-        for event in batch.links.values { Self.apply(event, to: &snapshot) }
-        loop.snapshot = snapshot
+        for (name, event) in batch.links { loop.linkEvents[name] = event }
+        if let sample = batch.sample {
+            var snapshot = sample.snapshot
+            // Events newer than the start of the read win over what the read saw.
+            loop.linkEvents = loop.linkEvents.filter { $0.value.receivedAt > sample.startedAt }
+            for event in loop.linkEvents.values { Self.apply(event.event, to: &snapshot) }
+            loop.snapshot = snapshot
+        } else if var snapshot = loop.snapshot {
+            for event in batch.links.values { Self.apply(event.event, to: &snapshot) }
+            loop.snapshot = snapshot
+        }
+        guard let snapshot = loop.snapshot else { return wantsSample }
+        if batch.sample == nil && !batch.hasEvents && !batch.reload { return wantsSample }
 
         let solveStart = ContinuousClock.now
         let plan = loop.engine.plan(policy: loop.loaded.policy, snapshot: snapshot)
@@ -194,6 +222,7 @@ public final class Controller: Service {
         loop.lastPlan = damped.plan
         metrics.record(plan: damped.plan)
         metrics.record(snapshot: snapshot)
+        return wantsSample
     }
 
     /// Re-reads the policy file. An invalid file changes nothing and logs every FILE:LINE:COL.
@@ -243,11 +272,12 @@ public final class Controller: Service {
     }
 }
 
-/// The ticker's period, changed by a reload.
-final class IntervalBox: Sendable {
-    private let storage: Mutex<Duration>
-    init(_ d: Duration) { storage = Mutex(d) }
-    var value: Duration {
+/// A value shared between the loop and its helper tasks (the ticker's period, the policy the
+/// sampler reads with), changed by a reload.
+final class LockedBox<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }

@@ -1,23 +1,26 @@
 import Synchronization
+import TECore
 
 /// What the controller loop should do next: everything that arrived since it last looked,
 /// coalesced (the latest state per link, one tick however many were missed).
 struct TriggerBatch: Sendable {
-    var tick = false
+    /// A fresh read of the inputs, and when that read started.
+    var sample: (snapshot: Snapshot, startedAt: ContinuousClock.Instant)?
+    var sampleError: String?
     var reload = false
     var resync = false
-    var links: [String: ControllerEvent] = [:]
+    var links: [String: TimedEvent] = [:]
     var owned: [String] = []
     var eventKinds: [String] = []
     /// When the oldest event of the batch was received.
     var firstEventAt: ContinuousClock.Instant?
 
-    var isEmpty: Bool { !tick && !reload && !resync && links.isEmpty && owned.isEmpty }
+    var isEmpty: Bool { sample == nil && sampleError == nil && !reload && !resync && links.isEmpty && owned.isEmpty }
     var hasEvents: Bool { firstEventAt != nil }
 
     mutating func add(_ e: TimedEvent) {
         switch e.event {
-        case .link(let name, _, _), .linkRemoved(let name): links[name] = e.event
+        case .link(let name, _, _), .linkRemoved(let name): links[name] = e
         case .ownedObjectChanged(let what): owned.append(what)
         case .resync: resync = true
         }

@@ -5,7 +5,7 @@ import TEEmit
 import TENetlink
 import TEPolicy
 
-struct Plan: ParsableCommand {
+struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dry run: print the route plan. Changes nothing.",
         discussion: """
@@ -25,7 +25,7 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Output format: text (like ip route) or json (docs/plan-json.md).")
     var format: OutputFormat = .text
 
-    func run() throws {
+    func run() async throws {
         let loaded = try loadPolicyOrExit(policy)
         let snap: Snapshot
         var live: LiveInputs?
@@ -47,12 +47,8 @@ struct Plan: ParsableCommand {
                 printError("tectl: \(error)")
                 throw ExitCode(2)
             }
-            let problems = loaded.checkHost(interfaces: Set(live?.interfaces.keys.map { $0 } ?? []))
-            if !problems.isEmpty {
-                printError(problems.map(\.description).joined(separator: "\n"))
-                throw ExitCode(1)
-            }
-            snap = live?.snapshot ?? Snapshot(timestamp: Date(), links: [])
+            // Counters, feeds and latency from the telemetry collector (it checks the devices too).
+            snap = try await collectSnapshotOrExit(policy: loaded)
         }
         // Live: the diff against the kernel (a dry-run reconcile) follows the plan.
         let diff = live.flatMap { KernelDiffSection.compute(policy: loaded.policy, inputs: $0) }

@@ -74,11 +74,19 @@ struct Run: AsyncParsableCommand {
             printError("tectl: \(error)")
             throw ExitCode(2)
         }
+        let inputs: TelemetryInputSource
+        do {
+            inputs = try await TelemetryInputSource(logger: logger)
+        } catch {
+            printError("tectl: link monitor: \(error)")
+            throw ExitCode(2)
+        }
+        defer { inputs.stop() }
         do {
             try await Daemon.run(
                 policy: loaded,
                 options: ControllerOptions(dryRun: dryRun, flushOnExit: flushOnExit, maxGroupWeight: programmer.maxGroupWeight),
-                inputs: LinkDumpInputSource(), programmer: programmer,
+                inputs: inputs, programmer: programmer,
                 engine: HeadroomPlanEngine(maxGroupWeight: programmer.maxGroupWeight), logger: logger
             )
         } catch {

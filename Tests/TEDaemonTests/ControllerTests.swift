@@ -182,11 +182,11 @@ struct Harness {
         let t0 = ContinuousClock.now
         inbox.post(TimedEvent(.link(name: "eth1", operState: "down", carrier: false), receivedAt: t0))
         inbox.post(TimedEvent(.link(name: "eth1", operState: "up", carrier: true), receivedAt: t0 + .milliseconds(1)))
-        inbox.post { $0.tick = true }
+        inbox.post { $0.reload = true }
         let batch = await inbox.next()
-        #expect(batch?.links["eth1"] == .link(name: "eth1", operState: "up", carrier: true))
+        #expect(batch?.links["eth1"]?.event == .link(name: "eth1", operState: "up", carrier: true))
         #expect(batch?.firstEventAt == t0)
-        #expect(batch?.tick == true)
+        #expect(batch?.reload == true)
         #expect(batch?.eventKinds.count == 2)
         inbox.finish()
         #expect(await inbox.next() == nil)

@@ -2,6 +2,7 @@
 #define TECTL_CNETLINKSHIM_H
 #include <stdint.h>
 #include <stddef.h>
+#include "CNetlinkShimTelemetry.h"
 
 /// Version of this shim; lets Swift prove the C side links.
 int tectl_shim_version(void);

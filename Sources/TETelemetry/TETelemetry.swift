@@ -1,4 +1,0 @@
-import TECore
-
-/// Telemetry: link counters, GPU feeds and latency, turned into snapshot inputs.
-public enum Telemetry {}

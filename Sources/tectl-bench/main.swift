@@ -1,1 +1,0 @@
-print("tectl-bench: no benchmarks yet")
