@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "TECore", "TEPolicy", "TENetlink", "TETelemetry", "TEDaemon", "TELab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

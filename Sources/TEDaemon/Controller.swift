@@ -15,11 +15,28 @@ public struct ControllerOptions: Sendable {
     /// Largest sum of integer weights in a group (the kernel's limit; as the planner's).
     public var maxGroupWeight: Int
 
-    public init(dryRun: Bool = false, flushOnExit: Bool = false, maxGroupWeight: Int = 256) {
+    /// Called after every successful reconcile (benchmarks and tests watch the loop with it).
+    public var observer: (@Sendable (CycleObservation) -> Void)?
+
+    public init(dryRun: Bool = false, flushOnExit: Bool = false, maxGroupWeight: Int = 256, observer: (@Sendable (CycleObservation) -> Void)? = nil) {
         self.dryRun = dryRun
         self.flushOnExit = flushOnExit
         self.maxGroupWeight = maxGroupWeight
+        self.observer = observer
     }
+}
+
+/// What one successful reconcile of the loop did.
+public struct CycleObservation: Sendable {
+    /// From the oldest event the cycle answered to the end of its reconcile; nil for a cycle
+    /// without events.
+    public var eventToProgrammed: Duration?
+    /// Per route of the plan, the damper's decision.
+    public var decisions: [Damper.Decision]
+    /// The programmed (damped) plan.
+    public var plan: Plan
+    /// Kernel objects the reconcile changed (0 in a dry run).
+    public var changes: Int
 }
 
 /// The controller: one reconcile fed by two paths. Events (carrier/oper changes, an owned object
@@ -203,7 +220,12 @@ public final class Controller: Service {
 
         do {
             let report = try await programmer.reconcile(damped.plan, policy: loop.loaded.policy, dryRun: options.dryRun)
-            if let first = batch.firstEventAt { metrics.recordEventToProgrammed(ContinuousClock.now - first) }
+            let eventToProgrammed = batch.firstEventAt.map { ContinuousClock.now - $0 }
+            if let eventToProgrammed { metrics.recordEventToProgrammed(eventToProgrammed) }
+            options.observer?(CycleObservation(
+                eventToProgrammed: eventToProgrammed, decisions: damped.decisions, plan: damped.plan,
+                changes: options.dryRun ? 0 : report.changeCount
+            ))
             metrics.recordReconcile(success: true, changes: options.dryRun ? 0 : report.changeCount, at: Date().timeIntervalSince1970)
             health.markReconciled()
             if !loop.reconciled {

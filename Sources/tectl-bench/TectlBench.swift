@@ -6,6 +6,6 @@ struct TectlBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tectl-bench",
         abstract: "tectl benchmarks (run release builds: swift build -c release).",
-        subcommands: [TelemetryBench.self]
+        subcommands: [TelemetryBench.self, FailoverBench.self]
     )
 }
