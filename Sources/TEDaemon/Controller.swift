@@ -92,7 +92,7 @@ public final class Controller: Service {
         var snapshot: Snapshot?
         var lastPlan: Plan?
         var reconciled = false
-        /// The newest event per link, kept until a sample that started after it arrives.
+        /// The newest event per link: the link state that samples are corrected with.
         var linkEvents: [String: TimedEvent] = [:]
     }
 
@@ -193,8 +193,9 @@ public final class Controller: Service {
         for (name, event) in batch.links { loop.linkEvents[name] = event }
         if let sample = batch.sample {
             var snapshot = sample.snapshot
-            // Events newer than the start of the read win over what the read saw.
-            loop.linkEvents = loop.linkEvents.filter { $0.value.receivedAt > sample.startedAt }
+            // Link state comes from the events when there are any (the monitor dumps every link
+            // first and again after lost events): a read that took a while may be older than the
+            // last event, and must not bring a dead link back.
             for event in loop.linkEvents.values { Self.apply(event.event, to: &snapshot) }
             loop.snapshot = snapshot
         } else if var snapshot = loop.snapshot {

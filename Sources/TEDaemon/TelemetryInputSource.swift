@@ -41,7 +41,10 @@ public final class TelemetryInputSource: InputSource {
                         continuation.yield(TimedEvent(.link(name: l.name, operState: l.operState, carrier: l.carrier), receivedAt: now))
                     case .removed(let l):
                         continuation.yield(TimedEvent(.linkRemoved(name: l.name), receivedAt: now))
-                    case .resync:
+                    case .resync(let all):
+                        for l in all {
+                            continuation.yield(TimedEvent(.link(name: l.name, operState: l.operState, carrier: l.carrier), receivedAt: now))
+                        }
                         continuation.yield(TimedEvent(.resync, receivedAt: now))
                     }
                 }
