@@ -42,7 +42,7 @@ struct SolveBench: ParsableCommand {
         [
             InstanceSpec(name: "fattree-k8-loose", topology: .fatTree(k: 8), demands: 2_000, paths: 4...8, tight: false, seed: seed),
             InstanceSpec(name: "fattree-k8-tight", topology: .fatTree(k: 8), demands: 2_000, paths: 4...8, tight: true, seed: seed),
-            InstanceSpec(name: "fattree-k16-tight", topology: .fatTree(k: 16), demands: 8_000, paths: 4...8, tight: true, seed: seed),
+            InstanceSpec(name: "fattree-k16-tight-8k", topology: .fatTree(k: 16), demands: 8_000, paths: 4...8, tight: true, seed: seed),
             InstanceSpec(name: "wan-300-loose", topology: .wan(nodes: 300), demands: 6_000, paths: 4...8, tight: false, seed: seed),
             InstanceSpec(name: "wan-300-tight", topology: .wan(nodes: 300), demands: 6_000, paths: 4...8, tight: true, seed: seed),
             InstanceSpec(name: "fattree-k32-loose", topology: .fatTree(k: 32), demands: 16_000, paths: 8...8, tight: false, seed: seed),
