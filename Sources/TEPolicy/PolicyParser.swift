@@ -334,7 +334,7 @@ final class PolicyParser {
                 reader.error(f.keyNode(key), "\(f.path(key)): a \(kind.rawValue) feed has no \"\(key)\"")
             }
         }
-        guard let name, kind != nil else {
+        guard name != nil, kind != nil else {
             if let name { invalidFeeds.insert(name) }
             return nil
         }
