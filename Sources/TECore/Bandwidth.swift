@@ -24,6 +24,8 @@ public struct Bandwidth: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
         guard numberEnd > s.startIndex, let value = Double(s[s.startIndex..<numberEnd]), value.isFinite else { return nil }
         s = s[numberEnd...].drop(while: { $0 == " " })
+        // An upper-case B means bytes (10GB/s); we take bits only, so refuse rather than guess.
+        guard !s.contains("B") else { return nil }
         let lower = s.lowercased()
         let multiplier: Double
         var rest: Substring

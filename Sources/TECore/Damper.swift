@@ -225,7 +225,16 @@ public struct Damper: Sendable {
         }
 
         let order = route.nexthops.map(\.name)
-        let quantized = WeightQuantizer.quantize(order.map { shares[$0] ?? 0 }, maxTotal: settings.maxGroupWeight)
+        // Integer weights: kept when the decided shares did not move, the planner's own when the
+        // decision is its target, else quantized from the decided shares.
+        let quantized: [Int]
+        if Self.distance(shares, state.shares) < 1e-12 {
+            quantized = order.map { state.weights[$0] ?? 0 }
+        } else if Self.distance(shares, target) < 1e-12 {
+            quantized = route.nexthops.map(\.weight)
+        } else {
+            quantized = WeightQuantizer.quantize(order.map { shares[$0] ?? 0 }, maxTotal: settings.maxGroupWeight)
+        }
         var weights: [String: Int] = [:]
         for (name, w) in zip(order, quantized) where w > 0 { weights[name] = w }
         let didChange = weights != state.weights

@@ -41,11 +41,19 @@ public struct PlannedRoute: Sendable, Equatable, Codable {
     public var roundingError: Double
     /// Every next-hop the policy lists, usable or not; only `weight > 0` ones are in the group.
     public var nexthops: [PlannedNextHop]
+    /// The demand the host model planned this route for, in bit/s (docs/model.md).
+    public var demandBitsPerSecond: Double?
+    /// Where that demand came from: `policy` (the class's `demand:`) or `headroom` (the demand that
+    /// fills the remaining headroom of the usable next-hops).
+    public var demandBasis: String?
 
     public init(
         prefixes: [IPPrefix], className: String, priority: Int, table: UInt32, family: AddressFamily,
-        group: PlannedGroup, status: Status, reason: String? = nil, roundingError: Double, nexthops: [PlannedNextHop]
+        group: PlannedGroup, status: Status, reason: String? = nil, roundingError: Double, nexthops: [PlannedNextHop],
+        demandBitsPerSecond: Double? = nil, demandBasis: String? = nil
     ) {
+        self.demandBitsPerSecond = demandBitsPerSecond
+        self.demandBasis = demandBasis
         self.prefixes = prefixes
         self.className = className
         self.priority = priority
@@ -65,6 +73,8 @@ public struct PlannedRoute: Sendable, Equatable, Codable {
         case prefixes, priority, table, family, group, status, reason, nexthops
         case className = "class"
         case roundingError = "rounding_error"
+        case demandBitsPerSecond = "demand_bps"
+        case demandBasis = "demand_basis"
     }
 }
 
@@ -109,11 +119,21 @@ public struct PlannedNextHop: Sendable, Equatable, Codable {
     public var utilization: Double
     public var gpuUtilization: Double?
     public var latencyMilliseconds: Double?
+    /// Traffic tectl does not steer on the uplink (utilization × capacity), in bit/s.
+    public var loadBitsPerSecond: Double?
+    /// Utilization of this next-hop's most loaded resource once the plan's demand is placed.
+    public var predictedUtilization: Double?
+    /// The resource that limits this next-hop in the host model: `uplink DEV`, `gpu HOST`, `latency`.
+    public var limitedBy: String?
 
     public init(
         name: String, via: IPAddress, dev: String, state: String, weight: Int, share: Double, idealShare: Double,
-        capacityBitsPerSecond: Double?, utilization: Double, gpuUtilization: Double? = nil, latencyMilliseconds: Double? = nil
+        capacityBitsPerSecond: Double?, utilization: Double, gpuUtilization: Double? = nil, latencyMilliseconds: Double? = nil,
+        loadBitsPerSecond: Double? = nil, predictedUtilization: Double? = nil, limitedBy: String? = nil
     ) {
+        self.loadBitsPerSecond = loadBitsPerSecond
+        self.predictedUtilization = predictedUtilization
+        self.limitedBy = limitedBy
         self.name = name
         self.via = via
         self.dev = dev
@@ -133,5 +153,8 @@ public struct PlannedNextHop: Sendable, Equatable, Codable {
         case capacityBitsPerSecond = "capacity_bps"
         case gpuUtilization = "gpu_utilization"
         case latencyMilliseconds = "latency_ms"
+        case loadBitsPerSecond = "load_bps"
+        case predictedUtilization = "predicted_utilization"
+        case limitedBy = "limited_by"
     }
 }

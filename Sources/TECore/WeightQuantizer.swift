@@ -1,28 +1,56 @@
-/// Turns fractional shares into integer group weights.
+/// Turns fractional shares into integer group weights (WCMP).
+///
+/// A group of total weight W gives path i the share w_i / W. Rounding naively can hand a path
+/// much more than its ideal share s_i; what hurts a link is that *oversubscription*
+/// (w_i / W) / s_i − 1, so for every total W ≤ the table size the quantizer finds the weights that
+/// minimize the worst oversubscription (floor every W·s_i, then hand out the remaining entries one
+/// at a time to the path whose ratio (w_i + 1) / (W·s_i) stays lowest; this greedy is optimal for
+/// the min-max), and among the totals it keeps the smallest whose worst oversubscription is within
+/// `slack` of the best (smaller groups cost fewer hardware entries and churn less).
+/// After Zhou et al., "WCMP: Weighted Cost Multipathing for Improved Fairness in Data Centers", EuroSys 2014.
 public enum WeightQuantizer {
-    /// Integer weights for `shares` (≥ 0, any scale) with a sum of at most `maxTotal`; every
-    /// positive share gets at least 1, zero shares get 0. Largest-remainder rounding at the
-    /// largest scale that fits, then reduced by the common divisor (so 10G:10G is 1:1).
+    /// Totals above this are not scanned one by one; only the table size itself is tried.
+    public static let scanLimit = 1024
+
+    /// Integer weights with a sum of at most `tableSize` for `shares` (≥ 0, any scale), minimizing
+    /// the worst oversubscription. Zero shares get 0; a very small share may get 0 too when that
+    /// is what keeps the others closest to their ideal. Reduced by the common divisor (10G:10G is 1:1).
+    public static func wcmp(_ shares: [Double], tableSize: Int, slack: Double = 0.01) -> [Int] {
+        let sum = shares.reduce(0) { $0 + ($1 > 0 && $1.isFinite ? $1 : 0) }
+        guard sum > 0, tableSize >= 1 else { return shares.map { _ in 0 } }
+        let s = shares.map { $0 > 0 && $0.isFinite ? $0 / sum : 0 }
+        var weights = [Int](repeating: 0, count: s.count)
+        var candidates: [(total: Int, over: Double)] = []
+        let last = min(tableSize, scanLimit)
+        for total in 1...last {
+            candidates.append((total, fill(s, total: total, into: &weights)))
+        }
+        if tableSize > last { candidates.append((tableSize, fill(s, total: tableSize, into: &weights))) }
+        let best = candidates.map(\.over).min() ?? 0
+        let chosen = candidates.first { $0.over <= best + slack }?.total ?? last
+        _ = fill(s, total: chosen, into: &weights)
+        let g = weights.reduce(0) { gcd($0, $1) }
+        return g > 1 ? weights.map { $0 / g } : weights
+    }
+
+    /// Worst oversubscription of `weights` against ideal `shares` (any scale): max over paths
+    /// with a weight of (w_i / Σw) / (s_i / Σs) − 1; +∞ when a zero share got a weight.
+    public static func oversubscription(_ weights: [Int], shares: [Double]) -> Double {
+        let total = Double(weights.reduce(0, +))
+        let sum = shares.reduce(0) { $0 + max(0, $1) }
+        guard total > 0, sum > 0 else { return 0 }
+        var worst = -1.0
+        for (w, x) in zip(weights, shares) where w > 0 {
+            if x <= 0 { return .infinity }
+            worst = max(worst, (Double(w) / total) / (x / sum) - 1)
+        }
+        return max(0, worst)
+    }
+
+    /// The planner's entry point, kept from the first weight rule: WCMP weights with a total of
+    /// at most `maxTotal`.
     public static func quantize(_ shares: [Double], maxTotal: Int) -> [Int] {
-        let positive = shares.filter { $0 > 0 }
-        guard !positive.isEmpty, maxTotal >= positive.count else {
-            return shares.map { $0 > 0 ? 1 : 0 }
-        }
-        let sum = positive.reduce(0, +)
-        var best: [Int] = []
-        var bestError = Double.infinity
-        // Try every total; keep the smallest total whose error is within a hair of the best.
-        for total in positive.count...maxTotal {
-            let w = largestRemainder(shares, sum: sum, total: total)
-            let err = maxError(w, shares: shares, sum: sum)
-            if err < bestError - 1e-12 {
-                bestError = err
-                best = w
-            }
-            if err < 1e-12 { break }
-        }
-        let g = best.reduce(0) { gcd($0, $1) }
-        return g > 1 ? best.map { $0 / g } : best
+        wcmp(shares, tableSize: maxTotal)
     }
 
     /// Largest |w_i / Σw − s_i / Σs|.
@@ -37,27 +65,79 @@ public enum WeightQuantizer {
         return worst
     }
 
-    static func largestRemainder(_ shares: [Double], sum: Double, total: Int) -> [Int] {
-        let n = shares.count
-        var weights = [Int](repeating: 0, count: n)
-        var remainders: [(Double, Int)] = []
+    /// Best weights with exactly `total` entries for normalized shares; returns their worst
+    /// oversubscription.
+    static func fill(_ s: [Double], total: Int, into w: inout [Int]) -> Double {
+        let W = Double(total)
         var assigned = 0
-        for i in 0..<n where shares[i] > 0 {
-            let exact = shares[i] / sum * Double(total)
-            let floorValue = max(1, Int(exact.rounded(.down)))
-            weights[i] = floorValue
-            assigned += floorValue
-            remainders.append((exact - Double(floorValue), i))
+        for i in s.indices {
+            w[i] = s[i] > 0 ? Int((W * s[i]).rounded(.down)) : 0
+            assigned += w[i]
         }
-        remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-        var k = 0
-        while assigned < total, !remainders.isEmpty {
-            weights[remainders[k % remainders.count].1] += 1
+        while assigned < total {
+            var pick = -1
+            var pickRatio = Double.infinity
+            for i in s.indices where s[i] > 0 {
+                let r = Double(w[i] + 1) / (W * s[i])
+                if r < pickRatio { pickRatio = r; pick = i }
+            }
+            guard pick >= 0 else { break }
+            w[pick] += 1
             assigned += 1
-            k += 1
         }
-        return weights
+        var worst = 0.0
+        for i in s.indices where w[i] > 0 {
+            worst = max(worst, Double(w[i]) / (W * s[i]) - 1)
+        }
+        return worst
     }
 
     static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+}
+
+/// A solve answer quantized to integer weights, and what those weights really give.
+public struct QuantizedSolution: Sendable, Equatable {
+    public var tableSize: Int
+    /// Per path (problem order).
+    public var weights: [Int]
+    /// Per path: weight / the demand's total weight.
+    public var split: [Double]
+    /// Per link utilization under the quantized splits.
+    public var utilization: [Double]
+    public var mlu: Double
+    /// Worst oversubscription of any path against its ideal share.
+    public var worstOversubscription: Double
+
+    /// Quantizes every demand's split of `solution` to a group of at most `tableSize` entries.
+    public init(problem: SolveProblem, solution: SolveSolution, tableSize: Int, slack: Double = 0.01) {
+        self.tableSize = tableSize
+        var weights = [Int](repeating: 0, count: problem.pathCount)
+        var split = [Double](repeating: 0, count: problem.pathCount)
+        var worst = 0.0
+        for d in 0..<problem.demandCount {
+            let range = problem.paths(of: d)
+            guard !range.isEmpty else { continue }
+            let ideal = Array(solution.split[range])
+            let w = WeightQuantizer.wcmp(ideal, tableSize: tableSize, slack: slack)
+            let total = Double(w.reduce(0, +))
+            for (k, p) in range.enumerated() {
+                weights[p] = w[k]
+                split[p] = total > 0 ? Double(w[k]) / total : 0
+            }
+            if problem.volume[d] > 0 { worst = max(worst, WeightQuantizer.oversubscription(w, shares: ideal)) }
+        }
+        // Demands the solver left out (no usable path) stay out here too.
+        var flows = problem.flows(splits: split)
+        for d in 0..<problem.demandCount {
+            let range = problem.paths(of: d)
+            if !range.contains(where: { solution.flow[$0] > 0 }) {
+                for p in range { flows[p] = 0 }
+            }
+        }
+        self.weights = weights
+        self.split = split
+        utilization = problem.utilization(flows: flows)
+        mlu = zip(utilization, problem.capacity).reduce(0.0) { m, pair in pair.1 > 0 ? max(m, pair.0) : m }
+        worstOversubscription = worst
+    }
 }

@@ -17,6 +17,9 @@ public enum PlanTextRenderer {
                 out += "\t" + nexthopLine(nh) + "\n"
             }
             if route.status == .planned {
+                if let d = route.demandBitsPerSecond {
+                    out += "\tdemand \(Bandwidth(bitsPerSecond: d)) (\(route.demandBasis ?? "policy"))\n"
+                }
                 out += "\trounding error \(percent(route.roundingError))\n"
             }
         }
@@ -45,6 +48,7 @@ public enum PlanTextRenderer {
         line += " util \(percent(nh.utilization))"
         if let g = nh.gpuUtilization { line += " gpu \(percent(g))" }
         if let l = nh.latencyMilliseconds { line += " rtt \(formatCompact(l))ms" }
+        if let p = nh.predictedUtilization { line += " → \(percent(p))\(nh.limitedBy.map { " (\($0))" } ?? "")" }
         return line
     }
 

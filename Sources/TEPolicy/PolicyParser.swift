@@ -7,6 +7,12 @@ final class PolicyParser {
     let reader: YAMLReader
     var extensions = PolicyExtensions()
 
+    /// Names of entries that exist but failed validation: references to them are not reported
+    /// again as undefined (one mistake, one message).
+    var invalidNexthops = Set<String>()
+    var invalidClasses = Set<String>()
+    var invalidFeeds = Set<String>()
+
     init(reader: YAMLReader) { self.reader = reader }
 
     static let topKeys = ["version", "control", "ownership", "nexthops", "classes", "routes", "feeds"]
@@ -48,7 +54,7 @@ final class PolicyParser {
         checkUniqueNames(nexthops.map { ($0.value.name, $0.path) }, what: "next-hop")
         checkUniqueNames(classes.map { ($0.value.name, $0.path) }, what: "class")
         checkClasses(classes)
-        checkReferences(nexthops: nexthops, classes: classes, routes: routes, feeds: feeds)
+        checkReferences(nexthops: nexthops, classes: classes, feeds: feeds)
 
         guard let version else { return nil }
         return Policy(
@@ -145,7 +151,10 @@ final class PolicyParser {
                 gpu = GPUBinding(feed: feed, host: host)
             }
         }
-        guard let name, let via, let dev else { return nil }
+        guard let name, let via, let dev else {
+            if let name { invalidNexthops.insert(name) }
+            return nil
+        }
         return NextHop(name: name, via: via, dev: dev, capacity: capacity, gpu: gpu)
     }
 
@@ -178,13 +187,23 @@ final class PolicyParser {
             }
         }
         let demand = f["demand"].flatMap { reader.bandwidth($0, path: f.path("demand")) }
-        guard let name, let priority, let table else { return nil }
+        guard let name, let priority, let table else {
+            if let name { invalidClasses.insert(name) }
+            return nil
+        }
         return TrafficClass(name: name, priority: priority, dscp: dscp, table: table, prefer: prefer, demand: demand)
     }
 
-    /// Route entries keep prefix locations for later checks; prefixes are parsed one by one.
-    var routePrefixNodes: [String: [(IPPrefix, Node)]] = [:]
-    var routeNexthopNodes: [String: [(String, Node)]] = [:]
+    /// What each route entry references, recorded even when the entry has other errors, so that
+    /// every bad reference is reported in the same run.
+    struct RouteReferences {
+        var path: String
+        var className: String?
+        var family: AddressFamily?
+        var prefixes: [(IPPrefix, Node)]
+        var nexthops: [(String, Node)]
+    }
+    var routeReferences: [RouteReferences] = []
 
     func parseRoute(_ node: Node, path: String) -> RouteEntry? {
         guard let f = reader.mapping(node, path: path, allowed: Self.routeKeys, required: ["class", "nexthops"]) else { return nil }
@@ -240,8 +259,7 @@ final class PolicyParser {
         }
         var group = GroupSpec()
         if let n = f["group"] { group = parseGroup(n, path: f.path("group"), nexthopCount: nexthops.count) }
-        routePrefixNodes[path] = located
-        routeNexthopNodes[path] = nexthopNodes
+        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: located, nexthops: nexthopNodes))
         guard let className, !prefixes.isEmpty, !nexthops.isEmpty else { return nil }
         return RouteEntry(prefixes: prefixes, className: className, nexthops: nexthops, group: group)
     }
@@ -316,7 +334,10 @@ final class PolicyParser {
                 reader.error(f.keyNode(key), "\(f.path(key)): a \(kind.rawValue) feed has no \"\(key)\"")
             }
         }
-        guard name != nil, kind != nil else { return nil }
+        guard name != nil, kind != nil else {
+            if let name { invalidFeeds.insert(name) }
+            return nil
+        }
         return feed
     }
 
@@ -348,14 +369,14 @@ final class PolicyParser {
         }
     }
 
-    func checkReferences(nexthops: [Located<NextHop>], classes: [Located<TrafficClass>], routes: [Located<RouteEntry>], feeds: [Located<Feed>]) {
+    func checkReferences(nexthops: [Located<NextHop>], classes: [Located<TrafficClass>], feeds: [Located<Feed>]) {
         let nexthopByName = Dictionary(nexthops.map { ($0.value.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let classByName = Dictionary(classes.map { ($0.value.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let feedNames = Set(feeds.map(\.value.name))
 
         for nh in nexthops {
             guard let gpu = nh.value.gpu else { continue }
-            if !feedNames.contains(gpu.feed) {
+            if !feedNames.contains(gpu.feed) && !invalidFeeds.contains(gpu.feed) {
                 var message = "\(nh.path).gpu.feed: undefined feed \"\(gpu.feed)\""
                 if let g = closest(to: gpu.feed, in: Array(feedNames)) { message += "; did you mean \"\(g)\"?" }
                 reader.error(at: reader.locations["\(nh.path).gpu.feed"] ?? SourceLocation(line: 1, column: 1), message)
@@ -364,27 +385,30 @@ final class PolicyParser {
 
         // (table, prefix) → where it was first routed.
         var routed: [String: String] = [:]
-        for r in routes {
-            let entry = r.value
-            let cls = classByName[entry.className]
-            if cls == nil {
-                var message = "\(r.path).class: undefined class \"\(entry.className)\""
-                if let g = closest(to: entry.className, in: Array(classByName.keys)) { message += "; did you mean \"\(g)\"?" }
-                reader.error(at: reader.locations["\(r.path).class"] ?? SourceLocation(line: 1, column: 1), message)
+        for r in routeReferences {
+            var table: UInt32?
+            if let className = r.className {
+                table = classByName[className]?.table
+                if table == nil && !invalidClasses.contains(className) {
+                    var message = "\(r.path).class: undefined class \"\(className)\""
+                    if let g = closest(to: className, in: Array(classByName.keys)) { message += "; did you mean \"\(g)\"?" }
+                    reader.error(at: reader.locations["\(r.path).class"] ?? SourceLocation(line: 1, column: 1), message)
+                }
             }
-            for (i, (name, node)) in (routeNexthopNodes[r.path] ?? []).enumerated() {
+            for (i, (name, node)) in r.nexthops.enumerated() {
                 guard let nh = nexthopByName[name] else {
+                    if invalidNexthops.contains(name) { continue }
                     var message = "\(r.path).nexthops[\(i)]: undefined next-hop \"\(name)\""
                     if let g = closest(to: name, in: Array(nexthopByName.keys)) { message += "; did you mean \"\(g)\"?" }
                     reader.error(node, message)
                     continue
                 }
-                if nh.via.family != entry.family {
-                    reader.error(node, "\(r.path).nexthops[\(i)]: next-hop \"\(name)\" is \(nh.via.family == .ipv4 ? "IPv4" : "IPv6") (via \(nh.via)) but the route's prefixes are \(entry.family == .ipv4 ? "IPv4" : "IPv6")")
+                if let family = r.family, nh.via.family != family {
+                    reader.error(node, "\(r.path).nexthops[\(i)]: next-hop \"\(name)\" is \(nh.via.family == .ipv4 ? "IPv4" : "IPv6") (via \(nh.via)) but the route's prefixes are \(family == .ipv4 ? "IPv4" : "IPv6")")
                 }
             }
-            guard let table = cls?.table else { continue }
-            for (prefix, node) in routePrefixNodes[r.path] ?? [] {
+            guard let table else { continue }
+            for (prefix, node) in r.prefixes {
                 let key = "\(table) \(prefix)"
                 if let earlier = routed[key] {
                     reader.error(node, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(earlier)")

@@ -175,9 +175,11 @@ struct Fields {
 /// The allowed word nearest to `word` when it is a plausible typo.
 func closest(to word: String, in candidates: [String]) -> String? {
     let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+    // Ties go to the alphabetically first candidate, so the message is the same every run.
+    guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) else { return nil }
     let limit = max(1, min(3, best.0.count / 3))
-    return best.1 <= limit ? best.0 : nil
+    // Replacing every character is no typo ("b" is not a misspelt "a").
+    return best.1 <= limit && best.1 < word.count ? best.0 : nil
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {

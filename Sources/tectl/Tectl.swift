@@ -13,7 +13,7 @@ struct Tectl: AsyncParsableCommand {
             Exit status: 0 success, 1 invalid input or the kernel does not match the plan, 2 runtime failure.
             """,
         version: TectlVersion.current,
-        subcommands: [Validate.self, Plan.self, SnapshotCommand.self, Run.self, Status.self, Flush.self, LabCommand.self]
+        subcommands: [Validate.self, Plan.self, Solve.self, SnapshotCommand.self, Run.self, Status.self, Flush.self, LabCommand.self]
     )
 }
 

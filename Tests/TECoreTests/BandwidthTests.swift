@@ -4,13 +4,13 @@ import Testing
 @Suite struct BandwidthParsingTests {
     @Test(arguments: [
         ("10G", 10e9), ("400Gbps", 400e9), ("1.5T", 1.5e12), ("100M", 100e6), ("25000000000", 25e9),
-        ("800Mbit/s", 800e6), ("10 Gb/s", 10e9), ("100k", 100e3), ("40g", 40e9), ("1Tbps", 1e12),
+        ("800Mbit/s", 800e6), ("10 Gb/s", 10e9), ("25gbit", 25e9), ("100k", 100e3), ("40g", 40e9), ("1Tbps", 1e12),
     ])
     func parses(text: String, bitsPerSecond: Double) {
         #expect(Bandwidth(parsing: text)?.bitsPerSecond == bitsPerSecond)
     }
 
-    @Test(arguments: ["", "G", "10Q", "ten gig", "10GB/s/s", "1..5G", "-10G", "10 G bananas", "nan", "inf"])
+    @Test(arguments: ["", "G", "10Q", "ten gig", "10GB/s/s", "10GB/s", "400GB", "1..5G", "-10G", "10 G bananas", "nan", "inf"])
     func rejects(text: String) {
         #expect(Bandwidth(parsing: text) == nil)
     }

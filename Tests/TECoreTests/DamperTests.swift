@@ -224,3 +224,4 @@ struct SplitMix: RandomNumberGenerator {
 }
 
 
+

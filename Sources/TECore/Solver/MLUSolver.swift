@@ -1,0 +1,402 @@
+import Foundation
+
+/// Min-max link utilization, lexicographic by priority, with a certified optimality gap.
+///
+/// Method (chosen by measurement, see docs/model.md): per priority stage, Gauss–Seidel sweeps of
+/// per-demand projected-Newton moves on the smoothed maximum Φ = Σ_e exp((u_e − U0)/μ). Each move
+/// shifts flow from a path to the demand's cheapest path under the current link prices
+/// w_e/c_e, and the prices of the touched links are refreshed right away. After each sweep the
+/// softmax weights y = w/Σw give a lower bound (any y ≥ 0 summing to 1 does):
+/// Σ_e y_e·load_e/c_e + Σ_d v_d·min_p Σ_{e∈p} y_e/c_e ≤ optimal MLU. μ is halved only when the
+/// smoothed problem's duality gap is below its smoothing error μ·ln|E|; the stage stops once
+/// (MLU − bound)/bound ≤ the requested gap.
+///
+/// Lexicographic stages: stage k places demands of priority ≤ k; demands of higher priority
+/// may still move, but no move lets any higher priority's own MLU exceed what its stage reached
+/// (times 1 + `holdSlack`).
+public enum MLUSolver {
+    public static func solve(_ problem: SolveProblem, options: SolveOptions = SolveOptions(), warmStart: WarmStart? = nil) -> SolveSolution {
+        let run = SolverRun(problem: problem, options: options)
+        return run.solve(warmStart: warmStart)
+    }
+}
+
+/// The working state of one solve. Owns its flat buffers (allocated once, freed in deinit), so
+/// the sweeps allocate nothing and run without bounds checks in release builds.
+private final class SolverRun {
+    let problem: SolveProblem
+    let options: SolveOptions
+    let linkCount: Int
+    let demandCount: Int
+    let pathCount: Int
+    let levels: [Int]
+
+    let invCap: UnsafeMutablePointer<Double>
+    let load: UnsafeMutablePointer<Double>
+    let pathStart: UnsafeMutablePointer<Int>
+    let linkStart: UnsafeMutablePointer<Int>
+    let links: UnsafeMutablePointer<Int32>
+    let volume: UnsafeMutablePointer<Double>
+    let level: UnsafeMutablePointer<Int>
+    let pathLive: UnsafeMutablePointer<Bool>
+    let flow: UnsafeMutablePointer<Double>
+    /// cum[j·E + e]: flow on link e of demands with level ≤ j.
+    let cum: UnsafeMutablePointer<Double>
+    let util: UnsafeMutablePointer<Double>
+    let weight: UnsafeMutablePointer<Double>
+    let active: UnsafeMutablePointer<Int32>
+    var activeCount = 0
+    let liveLinkCount: Int
+
+    init(problem: SolveProblem, options: SolveOptions) {
+        self.problem = problem
+        self.options = options
+        linkCount = problem.linkCount
+        demandCount = problem.demandCount
+        pathCount = problem.pathCount
+        levels = Array(Set(problem.priority)).sorted()
+        let levelIndex = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+
+        func copy<T>(_ a: [T], extra: Int = 0, fill: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count + extra))
+            p.initialize(repeating: fill, count: max(1, a.count + extra))
+            for i in a.indices { p[i] = a[i] }
+            return p
+        }
+        invCap = copy(problem.capacity.map { $0 > 0 ? 1 / $0 : 0 }, fill: 0)
+        load = copy(problem.load, fill: 0)
+        pathStart = copy(problem.demandPathStart, fill: 0)
+        linkStart = copy(problem.pathLinkStart, fill: 0)
+        links = copy(problem.pathLinks, fill: 0)
+        volume = copy(problem.volume, fill: 0)
+        level = copy(problem.priority.map { levelIndex[$0] ?? 0 }, fill: 0)
+        pathLive = copy([Bool](repeating: true, count: problem.pathCount), fill: false)
+        flow = copy([Double](repeating: 0, count: problem.pathCount), fill: 0)
+        cum = copy([Double](repeating: 0, count: max(1, levels.count) * problem.linkCount), fill: 0)
+        util = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
+        weight = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
+        active = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
+        liveLinkCount = problem.capacity.filter { $0 > 0 }.count
+        for p in 0..<pathCount {
+            var live = linkStart[p + 1] > linkStart[p]
+            for i in linkStart[p]..<linkStart[p + 1] where invCap[Int(links[i])] == 0 { live = false }
+            pathLive[p] = live
+        }
+    }
+
+    deinit {
+        for p in [invCap, load, volume, flow, cum, util, weight] { p.deallocate() }
+        pathStart.deallocate()
+        linkStart.deallocate()
+        links.deallocate()
+        level.deallocate()
+        pathLive.deallocate()
+        active.deallocate()
+    }
+
+    func livePaths(of d: Int) -> Int {
+        var n = 0
+        for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { n += 1 }
+        return n
+    }
+
+    func solve(warmStart: WarmStart?) -> SolveSolution {
+        var notes: [SolveNote] = []
+        for e in 0..<linkCount where problem.capacity[e] <= 0 {
+            notes.append(SolveNote(kind: .zeroCapacity, message: "link \"\(problem.linkNames[e])\" has zero capacity: paths across it carry nothing"))
+        }
+        var routable = [Bool](repeating: false, count: demandCount)
+        for d in 0..<demandCount {
+            let n = livePaths(of: d)
+            if pathStart[d + 1] == pathStart[d] {
+                notes.append(SolveNote(kind: .noPath, message: "demand \"\(problem.demandNames[d])\" has no path: its volume is left out"))
+            } else if n == 0 {
+                notes.append(SolveNote(kind: .noUsablePath, message: "demand \"\(problem.demandNames[d])\": every path crosses a zero-capacity link; its volume is left out"))
+            }
+            routable[d] = n > 0 && volume[d] > 0
+            // Initial split: warm start where it fits, else even over the usable paths.
+            let range = pathStart[d]..<pathStart[d + 1]
+            var fitted = false
+            if let warm = warmStart, warm.splits.count == pathCount, n > 0 {
+                var sum = 0.0
+                var ok = true
+                for p in range {
+                    let s = warm.splits[p]
+                    if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
+                    sum += s
+                }
+                if ok, sum > 0.5, sum < 1.5 {
+                    for p in range { flow[p] = warm.splits[p] / sum * volume[d] }
+                    fitted = true
+                }
+            }
+            if !fitted {
+                for p in range { flow[p] = n > 0 && pathLive[p] ? volume[d] / Double(n) : 0 }
+            }
+            if !routable[d] { for p in range { flow[p] = 0 } }
+        }
+
+        var stages: [SolveStage] = []
+        var stageMLU = [Double](repeating: 0, count: levels.count)
+        var stageBound = [Double](repeating: 0, count: levels.count)
+        var stageSweeps = [Int](repeating: 0, count: levels.count)
+        var stageMu = [Double](repeating: 0, count: levels.count)
+        let E = linkCount
+        for k in 0..<levels.count {
+            // cum[k] = cum[k−1] + the flows of level-k demands.
+            let row = cum + k * E
+            if k > 0 { row.update(from: cum + (k - 1) * E, count: E) }
+            activeCount = 0
+            for d in 0..<demandCount where routable[d] && level[d] <= k {
+                active[activeCount] = Int32(d)
+                activeCount += 1
+                if level[d] == k {
+                    for p in pathStart[d]..<pathStart[d + 1] where flow[p] != 0 {
+                        for i in linkStart[p]..<linkStart[p + 1] { row[Int(links[i])] += flow[p] }
+                    }
+                }
+            }
+            let caps = (0..<k).map { stageMLU[$0] * (1 + (options.holdSlack ?? options.gap / 5)) }
+            let result = runStage(k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], previousBound: k > 0 ? stageBound[k - 1] : 0)
+            stageMLU[k] = result.mlu
+            stageBound[k] = result.bound
+            stageSweeps[k] = result.sweeps
+            stageMu[k] = result.mu
+        }
+
+        // Final figures from the final flows: each stage's MLU may have moved within its slack.
+        var totalSweeps = 0
+        for k in 0..<levels.count {
+            var m = 0.0
+            for e in 0..<E where invCap[e] > 0 { m = max(m, (load[e] + cum[k * E + e]) * invCap[e]) }
+            let g = relativeGap(m, lowerBound: stageBound[k])
+            stages.append(SolveStage(priority: levels[k], mlu: m, lowerBound: stageBound[k], gap: g, sweeps: stageSweeps[k], smoothing: stageMu[k]))
+            totalSweeps += stageSweeps[k]
+            if g > options.gap + 1e-12 {
+                notes.append(SolveNote(kind: .gapNotReached, message: "priority \(levels[k]): stopped after \(stageSweeps[k]) sweeps at a certified gap of \(formatPercent(g)) (asked \(formatPercent(options.gap)))"))
+            }
+        }
+        var flows = [Double](repeating: 0, count: pathCount)
+        var split = [Double](repeating: 0, count: pathCount)
+        for d in 0..<demandCount {
+            let range = pathStart[d]..<pathStart[d + 1]
+            guard !range.isEmpty else { continue }
+            var total = 0.0
+            for p in range { flows[p] = flow[p]; total += flow[p] }
+            if total > 0 {
+                for p in range { split[p] = flow[p] / total }
+            } else {
+                let n = livePaths(of: d)
+                for p in range { split[p] = n > 0 ? (pathLive[p] ? 1 / Double(n) : 0) : 1 / Double(range.count) }
+            }
+        }
+        var utilization = [Double](repeating: 0, count: E)
+        var mlu = 0.0
+        if let last = levels.indices.last {
+            for e in 0..<E {
+                let t = load[e] + cum[last * E + e]
+                if invCap[e] > 0 {
+                    utilization[e] = t * invCap[e]
+                    mlu = max(mlu, utilization[e])
+                } else {
+                    utilization[e] = t > 0 ? .infinity : 0
+                }
+            }
+        } else {
+            for e in 0..<E where invCap[e] > 0 {
+                utilization[e] = load[e] * invCap[e]
+                mlu = max(mlu, utilization[e])
+            }
+        }
+        let bound = stages.last?.lowerBound ?? mlu
+        if mlu > 1 + 1e-9 {
+            notes.append(SolveNote(kind: .infeasible, message: "MLU \(formatPercent(mlu)) is above 100%: the demands do not fit the capacity (best found; lower bound \(formatPercent(bound)))"))
+        }
+        return SolveSolution(
+            flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
+            gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps
+        )
+    }
+
+    struct StageResult {
+        var mlu: Double
+        var bound: Double
+        var sweeps: Int
+        var mu: Double
+    }
+
+    /// Current MLU of stage `k` from cum[k] into `util`.
+    func refreshUtilization(_ k: Int) -> Double {
+        let row = cum + k * linkCount
+        var m = 0.0
+        for e in 0..<linkCount {
+            let u = (load[e] + row[e]) * invCap[e]
+            util[e] = u
+            if u > m { m = u }
+        }
+        return m
+    }
+
+    func runStage(_ k: Int, caps: [Double], warmMu: Double?, previousBound: Double) -> StageResult {
+        let E = linkCount
+        let logE = log(Double(max(2, liveLinkCount)))
+        var top = refreshUtilization(k)
+        var mu = max(top, 1e-12) * 0.25 / logE
+        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, 2 * warmMu) }
+        var bestBound = previousBound
+        var sweeps = 0
+        // A stage stops a little below the asked gap: later stages may still raise its MLU within
+        // the hold slack, and the final per-stage gaps must stay within what was asked.
+        let target = levels.count > 1 ? options.gap * 0.75 : options.gap
+        let capsBuffer = caps
+        // Stall guard: a stage whose MLU stops improving (hold constraints that the certificate
+        // cannot see) ends instead of sweeping to the limit.
+        var bestTop = Double.infinity
+        var lastImprovement = 0
+        while true {
+            // Recentre, refresh every price, and certify.
+            top = refreshUtilization(k)
+            let center = top
+            var sum = 0.0
+            for e in 0..<E {
+                let w = invCap[e] > 0 ? exp((util[e] - center) / mu) : 0
+                weight[e] = w
+                sum += w
+            }
+            guard sum > 0 else { return StageResult(mlu: top, bound: top, sweeps: sweeps, mu: mu) }
+            let inv = 1 / sum
+            var bound = 0.0
+            var entropy = 0.0
+            for e in 0..<E where weight[e] > 0 {
+                let y = weight[e] * inv
+                bound += y * load[e] * invCap[e]
+                entropy -= y * log(y)
+            }
+            var current = 0.0
+            for a in 0..<activeCount {
+                let d = Int(active[a])
+                var best = Double.infinity
+                var used = 0.0
+                for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                    var c = 0.0
+                    for i in linkStart[p]..<linkStart[p + 1] {
+                        let e = Int(links[i])
+                        c += weight[e] * invCap[e]
+                    }
+                    if c < best { best = c }
+                    used += flow[p] * c
+                }
+                bound += volume[d] * best * inv
+                current += used * inv
+            }
+            if bound > bestBound { bestBound = bound }
+            let gap = relativeGap(top, lowerBound: bestBound)
+            if top < bestTop * (1 - target / 50) {
+                bestTop = top
+                lastImprovement = sweeps
+            }
+            let stalled = sweeps - lastImprovement >= 200
+            if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
+                return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
+            }
+            // Smoothed duality gap: y·u − (lower bound of y) = Σ_d v_d (current cost − cheapest).
+            var loadTerm = 0.0
+            for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * inv * load[e] * invCap[e] }
+            let smoothedGap = (loadTerm + current) - bound
+            let muFloor = target * max(top, 1e-12) / (64 * logE)
+            if smoothedGap < mu * logE, mu > muFloor {
+                mu = max(muFloor, mu / 2)
+                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+            }
+            sweep(k, caps: capsBuffer, center: center, mu: mu)
+            sweeps += 1
+        }
+    }
+
+    @inline(__always)
+    func price(_ p: Int) -> (g: Double, h: Double, maxInv: Double) {
+        var g = 0.0, h = 0.0, m = 0.0
+        for i in linkStart[p]..<linkStart[p + 1] {
+            let e = Int(links[i])
+            let c = invCap[e]
+            let wc = weight[e] * c
+            g += wc
+            h += wc * c
+            if c > m { m = c }
+        }
+        return (g, h, m)
+    }
+
+    @inline(__always)
+    func shift(_ delta: Double, path p: Int, from q: Int, to k: Int, center: Double, mu: Double) {
+        let E = linkCount
+        let inverseMu = 1 / mu
+        for i in linkStart[p]..<linkStart[p + 1] {
+            let e = Int(links[i])
+            var j = q
+            while j <= k {
+                cum[j * E + e] += delta
+                j += 1
+            }
+            let u = (load[e] + cum[k * E + e]) * invCap[e]
+            util[e] = u
+            weight[e] = exp(min(600, (u - center) * inverseMu))
+        }
+    }
+
+    /// Room on path `to` for priorities q..<k before any of them passes its hold cap, not
+    /// counting links that `from` shares (flow moved between them leaves those unchanged).
+    func room(to: Int, from: Int, q: Int, caps: [Double]) -> Double {
+        var r = Double.infinity
+        let E = linkCount
+        for i in linkStart[to]..<linkStart[to + 1] {
+            let e = Int(links[i])
+            var shared = false
+            for m in linkStart[from]..<linkStart[from + 1] where links[m] == links[i] { shared = true }
+            if shared { continue }
+            for j in q..<caps.count {
+                let free = caps[j] / invCap[e] - load[e] - cum[j * E + e]
+                if free < r { r = free }
+            }
+        }
+        return max(0, r)
+    }
+
+    func sweep(_ k: Int, caps: [Double], center: Double, mu: Double) {
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            let first = pathStart[d], end = pathStart[d + 1]
+            if end - first < 2 { continue }
+            var cheapest = -1
+            var cheapestCost = Double.infinity
+            for p in first..<end where pathLive[p] {
+                let c = price(p).g
+                if c < cheapestCost { cheapestCost = c; cheapest = p }
+            }
+            if cheapest < 0 { continue }
+            let q = level[d]
+            let tiny = 1e-12 * volume[d]
+            for p in first..<end where p != cheapest && flow[p] > tiny && pathLive[p] {
+                let from = price(p)
+                let to = price(cheapest)
+                if from.g <= to.g { continue }
+                var delta = mu * (from.g - to.g) / (from.h + to.h)
+                // Trust region: no link of the target path rises more than μ in one move.
+                if to.maxInv > 0 { delta = min(delta, mu / to.maxInv) }
+                delta = min(delta, flow[p])
+                if q < k { delta = min(delta, room(to: cheapest, from: p, q: q, caps: caps)) }
+                if delta <= tiny { continue }
+                flow[p] -= delta
+                flow[cheapest] += delta
+                shift(-delta, path: p, from: q, to: k, center: center, mu: mu)
+                shift(delta, path: cheapest, from: q, to: k, center: center, mu: mu)
+            }
+        }
+    }
+}
+
+func formatPercent(_ v: Double) -> String {
+    guard v.isFinite else { return "∞" }
+    let scaled = (v * 10000).rounded() / 100
+    return "\(scaled)%"
+}

@@ -1,0 +1,123 @@
+/// How hard the solver works.
+public struct SolveOptions: Sendable, Equatable {
+    /// Stop a priority stage once its certified gap (MLU − lower bound) / lower bound is at most this.
+    public var gap: Double
+    /// Upper limit of Gauss–Seidel sweeps per priority stage (deterministic; no clock is read).
+    public var maxSweepsPerStage: Int
+    /// How far (relative) a higher priority's MLU may rise while lower priorities join; nil: `gap / 5`.
+    public var holdSlack: Double?
+
+    public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil) {
+        self.gap = gap
+        self.maxSweepsPerStage = maxSweepsPerStage
+        self.holdSlack = holdSlack
+    }
+}
+
+/// A previous answer to start from: per-path splits (same path order as the problem) and the
+/// smoothing each priority stage ended with. Demands whose split does not fit (wrong length,
+/// negative, or on an unusable path) start cold.
+public struct WarmStart: Sendable, Equatable {
+    public var splits: [Double]
+    public var smoothing: [Int: Double]
+
+    public init(splits: [Double], smoothing: [Int: Double] = [:]) {
+        self.splits = splits
+        self.smoothing = smoothing
+    }
+
+    public init(_ solution: SolveSolution) {
+        splits = solution.split
+        smoothing = Dictionary(solution.stages.map { ($0.priority, $0.smoothing) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+/// One priority stage of a lexicographic solve: the MLU of all demands of this priority or
+/// higher (under the final splits), and the certified lower bound on its optimum.
+public struct SolveStage: Sendable, Equatable, Codable {
+    public var priority: Int
+    public var mlu: Double
+    public var lowerBound: Double
+    /// (mlu − lowerBound) / lowerBound; 0 when both are 0.
+    public var gap: Double
+    public var sweeps: Int
+    /// The smoothing parameter μ the stage ended with (a warm start resumes from it).
+    public var smoothing: Double
+
+    public init(priority: Int, mlu: Double, lowerBound: Double, gap: Double, sweeps: Int, smoothing: Double) {
+        self.priority = priority
+        self.mlu = mlu
+        self.lowerBound = lowerBound
+        self.gap = gap
+        self.sweeps = sweeps
+        self.smoothing = smoothing
+    }
+}
+
+/// Something about the input or the answer that the user should know; the solve still answers.
+public struct SolveNote: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable, Codable {
+        /// A demand lists no path: its volume is left out.
+        case noPath = "no-path"
+        /// Every path of a demand crosses a zero-capacity link: its volume is left out.
+        case noUsablePath = "no-usable-path"
+        /// A link has zero capacity: paths across it carry nothing; it is left out of the MLU.
+        case zeroCapacity = "zero-capacity"
+        /// The best MLU is above 1: the demands do not fit.
+        case infeasible
+        /// The stage stopped at the sweep limit above the requested gap.
+        case gapNotReached = "gap-not-reached"
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The answer of `MLUSolver.solve`.
+public struct SolveSolution: Sendable, Equatable {
+    /// Per path (problem order): flow in volume units.
+    public var flow: [Double]
+    /// Per path: fraction of its demand's volume; each demand's fractions sum to 1 (a demand with
+    /// no usable path splits evenly over its paths, and carries nothing).
+    public var split: [Double]
+    /// Per link: utilization with every demand placed (+∞ on a zero-capacity link that carries load).
+    public var utilization: [Double]
+    /// Largest utilization over links with a positive capacity.
+    public var mlu: Double
+    /// Certified lower bound on the optimal MLU of the last stage (all priorities).
+    public var lowerBound: Double
+    public var gap: Double
+    /// One per distinct priority, highest first.
+    public var stages: [SolveStage]
+    public var notes: [SolveNote]
+    /// Total sweeps over all stages (work done; a warm start needs fewer).
+    public var sweeps: Int
+
+    public init(
+        flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
+        stages: [SolveStage], notes: [SolveNote], sweeps: Int
+    ) {
+        self.flow = flow
+        self.split = split
+        self.utilization = utilization
+        self.mlu = mlu
+        self.lowerBound = lowerBound
+        self.gap = gap
+        self.stages = stages
+        self.notes = notes
+        self.sweeps = sweeps
+    }
+}
+
+/// Relative gap of a value above a lower bound; 0 when both are (near) 0.
+func relativeGap(_ value: Double, lowerBound: Double) -> Double {
+    if lowerBound > 1e-300 { return max(0, (value - lowerBound) / lowerBound) }
+    return value <= 1e-300 ? 0 : .infinity
+}

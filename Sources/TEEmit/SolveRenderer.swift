@@ -1,0 +1,121 @@
+import TECore
+
+/// Renders a `tectl solve` answer as text (people) or JSON (scripts; keys documented in docs/solve.md).
+/// Written byte by byte: answers to large problems are megabytes.
+public enum SolveRenderer {
+    public static func json(problem: SolveProblem, solution: SolveSolution, quantized: QuantizedSolution?) -> String {
+        var out = "{\n"
+        out += "  \"mlu\": \(number(solution.mlu)),\n"
+        out += "  \"lower_bound\": \(number(solution.lowerBound)),\n"
+        out += "  \"gap\": \(number(solution.gap)),\n"
+        out += "  \"sweeps\": \(solution.sweeps),\n"
+        out += "  \"priorities\": ["
+        for (n, s) in solution.stages.enumerated() {
+            out += n == 0 ? "\n" : ",\n"
+            out += "    {\"priority\": \(s.priority), \"mlu\": \(number(s.mlu)), \"lower_bound\": \(number(s.lowerBound)), \"gap\": \(number(s.gap)), \"sweeps\": \(s.sweeps)}"
+        }
+        out += solution.stages.isEmpty ? "],\n" : "\n  ],\n"
+        if let q = quantized {
+            out += "  \"quantized\": {\"table_size\": \(q.tableSize), \"mlu\": \(number(q.mlu)), \"worst_oversubscription\": \(number(q.worstOversubscription))},\n"
+        }
+        out += "  \"notes\": ["
+        for (n, note) in solution.notes.enumerated() {
+            out += n == 0 ? "\n" : ",\n"
+            out += "    {\"kind\": \"\(note.kind.rawValue)\", \"message\": \(string(note.message))}"
+        }
+        out += solution.notes.isEmpty ? "],\n" : "\n  ],\n"
+        out += "  \"demands\": ["
+        for d in 0..<problem.demandCount {
+            out += d == 0 ? "\n" : ",\n"
+            out += "    {\"name\": \(string(problem.demandNames[d])), \"split\": ["
+            let range = problem.paths(of: d)
+            for (k, p) in range.enumerated() {
+                if k > 0 { out += ", " }
+                out += number(solution.split[p])
+            }
+            out += "]"
+            if let q = quantized {
+                out += ", \"weights\": ["
+                for (k, p) in range.enumerated() {
+                    if k > 0 { out += ", " }
+                    out += String(q.weights[p])
+                }
+                out += "]"
+            }
+            out += "}"
+        }
+        out += problem.demandCount == 0 ? "],\n" : "\n  ],\n"
+        out += "  \"links\": ["
+        for e in 0..<problem.linkCount {
+            out += e == 0 ? "\n" : ",\n"
+            out += "    {\"name\": \(string(problem.linkNames[e])), \"utilization\": \(number(solution.utilization[e]))}"
+        }
+        out += problem.linkCount == 0 ? "]\n" : "\n  ]\n"
+        out += "}\n"
+        return out
+    }
+
+    public static func text(problem: SolveProblem, solution: SolveSolution, quantized: QuantizedSolution?) -> String {
+        var out = "mlu \(percent(solution.mlu)) lower-bound \(percent(solution.lowerBound)) gap \(percent(solution.gap))"
+        out += " (\(problem.demandCount) demands, \(problem.pathCount) paths, \(problem.linkCount) links, \(solution.sweeps) sweeps)\n"
+        for s in solution.stages {
+            out += "priority \(s.priority): mlu \(percent(s.mlu)) lower-bound \(percent(s.lowerBound)) gap \(percent(s.gap))\n"
+        }
+        if let q = quantized {
+            out += "quantized to \(q.tableSize) entries: mlu \(percent(q.mlu)) worst-oversubscription \(percent(q.worstOversubscription))\n"
+        }
+        for note in solution.notes { out += "note: \(note.message)\n" }
+        for d in 0..<problem.demandCount {
+            out += "demand \(problem.demandNames[d]):"
+            for p in problem.paths(of: d) {
+                out += " \(fixed(solution.split[p]))"
+                if let q = quantized { out += "/\(q.weights[p])" }
+            }
+            out += "\n"
+        }
+        for e in 0..<problem.linkCount {
+            out += "link \(problem.linkNames[e]) \(percent(solution.utilization[e]))\n"
+        }
+        return out
+    }
+
+    /// Shortest round-trip form, trimmed to 1e-9 (splits and utilizations need no more); null if not finite.
+    static func number(_ v: Double) -> String {
+        guard v.isFinite else { return "null" }
+        let r = (v * 1e9).rounded() / 1e9
+        if r == r.rounded(), abs(r) < 1e15 { return String(Int(r)) }
+        return "\(r)"
+    }
+
+    static func fixed(_ v: Double) -> String {
+        let r = (v * 1000).rounded() / 1000
+        return "\(r)"
+    }
+
+    static func percent(_ v: Double) -> String {
+        guard v.isFinite else { return "inf" }
+        let r = (v * 10000).rounded() / 100
+        return "\(r)%"
+    }
+
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

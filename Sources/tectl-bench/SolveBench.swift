@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import TECore
+
+/// `tectl-bench solve`: tectl's solver against an exact LP (HiGHS via scipy) on generated instances.
+struct SolveBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "solve",
+        abstract: "tectl solve vs an exact LP (scripts/lp_reference.py), cold vs warm start, 64-entry quantization.",
+        discussion: """
+            Needs `pip install scipy numpy` for the LP. Build both executables in release mode first: \
+            swift build -c release. Both solvers are timed as whole commands (process start to exit, \
+            including reading the problem file).
+            """
+    )
+
+    @Option(help: "Directory for the generated problem files.")
+    var out = "/tmp/tectl-bench-solve"
+
+    @Option(help: "The tectl executable (default: next to tectl-bench).")
+    var tectl: String?
+
+    @Option(help: "The LP reference script.")
+    var lpScript = "scripts/lp_reference.py"
+
+    @Option(help: "Python interpreter for the LP.")
+    var python = "python3"
+
+    @Option(help: "Seed of the generated instances (use another seed for instances not tuned on).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Only instances whose name contains this.")
+    var only: String?
+
+    @Flag(help: "Skip the LP (tectl figures only).")
+    var skipLp = false
+
+    @Option(help: "Certified gap tectl stops at.")
+    var gap = 0.01
+
+    static func instances(seed: UInt64) -> [InstanceSpec] {
+        [
+            InstanceSpec(name: "fattree-k8-loose", topology: .fatTree(k: 8), demands: 2_000, paths: 4...8, tight: false, seed: seed),
+            InstanceSpec(name: "fattree-k8-tight", topology: .fatTree(k: 8), demands: 2_000, paths: 4...8, tight: true, seed: seed),
+            InstanceSpec(name: "fattree-k16-tight-8k", topology: .fatTree(k: 16), demands: 8_000, paths: 4...8, tight: true, seed: seed),
+            InstanceSpec(name: "wan-300-loose", topology: .wan(nodes: 300), demands: 6_000, paths: 4...8, tight: false, seed: seed),
+            InstanceSpec(name: "wan-300-tight", topology: .wan(nodes: 300), demands: 6_000, paths: 4...8, tight: true, seed: seed),
+            InstanceSpec(name: "fattree-k32-loose", topology: .fatTree(k: 32), demands: 16_000, paths: 8...8, tight: false, seed: seed),
+            InstanceSpec(name: "fattree-k16-tight-16k", topology: .fatTree(k: 16), demands: 16_000, paths: 8...8, tight: true, seed: seed),
+        ]
+    }
+
+    struct Row {
+        var name = ""
+        var links = 0, demands = 0, paths = 0
+        var fileMB = 0.0
+        var tectlSeconds = 0.0
+        var tectlMLU: [Double] = []
+        var certifiedGap = 0.0
+        var lpSeconds: Double?
+        var lpMLU: [Double] = []
+        var parseMs = 0.0, coldMs = 0.0, warmMs = 0.0
+        /// Second change model: 5% of the demands change by up to ±50%, the rest stay.
+        var cold2Ms = 0.0, warm2Ms = 0.0, warm2Gap = 0.0
+        var coldSweeps = 0, warmSweeps = 0
+        var warmGap = 0.0, coldGap = 0.0
+        var fractionalMLU = 0.0, quantizedMLU = 0.0
+    }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let tectlPath = tectl ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tectl").path
+        var rows: [Row] = []
+        let clock = ContinuousClock()
+        for spec in Self.instances(seed: seed) where only.map({ spec.name.contains($0) }) ?? true {
+            var row = Row()
+            row.name = spec.name
+            let problem = InstanceGenerator.make(spec)
+            row.links = problem.linkCount
+            row.demands = problem.demandCount
+            row.paths = problem.pathCount
+            let file = "\(out)/\(spec.name)-s\(seed).json"
+            let text = InstanceGenerator.json(problem)
+            row.fileMB = Double(text.utf8.count) / 1e6
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+
+            // Whole command: tectl.
+            let (tectlOut, tectlTime) = try runCommand(tectlPath, ["solve", file, "--format", "json", "--gap", "\(gap)"])
+            row.tectlSeconds = tectlTime
+            if let obj = try JSONSerialization.jsonObject(with: tectlOut) as? [String: Any] {
+                row.tectlMLU = (obj["priorities"] as? [[String: Any]] ?? []).compactMap { $0["mlu"] as? Double }
+                row.certifiedGap = obj["gap"] as? Double ?? .nan
+                for stage in obj["priorities"] as? [[String: Any]] ?? [] {
+                    row.certifiedGap = max(row.certifiedGap, stage["gap"] as? Double ?? 0)
+                }
+            }
+            // Whole command: the LP.
+            if !skipLp {
+                let (lpOut, lpTime) = try runCommand(python, [lpScript, file])
+                row.lpSeconds = lpTime
+                if let obj = try JSONSerialization.jsonObject(with: lpOut) as? [String: Any] {
+                    row.lpMLU = (obj["priorities"] as? [[String: Any]] ?? []).compactMap { $0["mlu"] as? Double }
+                }
+            }
+            // In process: parse, cold solve, warm re-solve after a 5% demand change, quantization.
+            let bytes = [UInt8](text.utf8)
+            var t0 = clock.now
+            let parsed = try SolveProblemParser.parse(bytes)
+            row.parseMs = (clock.now - t0).milliseconds
+            let options = SolveOptions(gap: gap)
+            let first = MLUSolver.solve(parsed, options: options)
+            let changed = InstanceGenerator.perturbed(parsed, by: 0.05, seed: seed &+ 99)
+            t0 = clock.now
+            let cold = MLUSolver.solve(changed, options: options)
+            row.coldMs = (clock.now - t0).milliseconds
+            t0 = clock.now
+            let warm = MLUSolver.solve(changed, options: options, warmStart: WarmStart(first))
+            row.warmMs = (clock.now - t0).milliseconds
+            row.coldSweeps = cold.sweeps
+            row.warmSweeps = warm.sweeps
+            row.coldGap = cold.stages.map(\.gap).max() ?? 0
+            row.warmGap = warm.stages.map(\.gap).max() ?? 0
+            let some = InstanceGenerator.resampled(parsed, fraction: 0.05, seed: seed &+ 7)
+            t0 = clock.now
+            _ = MLUSolver.solve(some, options: options)
+            row.cold2Ms = (clock.now - t0).milliseconds
+            t0 = clock.now
+            let warm2 = MLUSolver.solve(some, options: options, warmStart: WarmStart(first))
+            row.warm2Ms = (clock.now - t0).milliseconds
+            row.warm2Gap = warm2.stages.map(\.gap).max() ?? 0
+            row.fractionalMLU = first.mlu
+            row.quantizedMLU = QuantizedSolution(problem: parsed, solution: first, tableSize: 64).mlu
+            rows.append(row)
+            printRow(row)
+        }
+        print("")
+        printSummary(rows)
+    }
+
+    func runCommand(_ path: String, _ args: [String]) throws -> (Data, Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
+        process.arguments = path.contains("/") ? args : [path] + args
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = (clock.now - t0).seconds
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("\(path) \(args.joined(separator: " ")): exit \(process.terminationStatus)")
+        }
+        return (data, seconds)
+    }
+
+    /// Unbuffered, so progress shows while the LP runs.
+    func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    func printRow(_ r: Row) {
+        emit("\(r.name): \(r.links) links, \(r.demands) demands, \(r.paths) paths, \(String(format: "%.1f", r.fileMB)) MB; "
+            + "tectl \(ms(r.tectlSeconds)) mlu \(list(r.tectlMLU)) certified gap \(pct(r.certifiedGap)); "
+            + (r.lpSeconds.map { "LP \(ms($0)) mlu \(list(r.lpMLU)); " } ?? "")
+            + "parse \(f1(r.parseMs)) ms, cold \(f1(r.coldMs)) ms (\(r.coldSweeps) sweeps, gap \(pct(r.coldGap))), "
+            + "warm \(f1(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))); "
+            + "5% of demands ±50%: cold \(f1(r.cold2Ms)) ms, warm \(f1(r.warm2Ms)) ms (gap \(pct(r.warm2Gap))); q64 mlu \(f4(r.quantizedMLU)) vs \(f4(r.fractionalMLU))")
+    }
+
+    func printSummary(_ rows: [Row]) {
+        print("| instance | links | demands | paths | tectl (whole cmd) | tectl MLU | LP (whole cmd) | LP MLU | worst stage gap vs LP | speed × | certified gap | all ±5%: cold | warm | warm × | 5% of demands ±50%: cold | warm | warm × | MLU q64 vs fractional |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows {
+            var worst = 0.0
+            for (a, b) in zip(r.tectlMLU, r.lpMLU) where b > 0 { worst = max(worst, (a - b) / b) }
+            let lpTime = r.lpSeconds.map(ms) ?? "–"
+            let speed = r.lpSeconds.map { String(format: "%.0f×", $0 / r.tectlSeconds) } ?? "–"
+            let gapVsLP = r.lpMLU.isEmpty ? "–" : pct(worst)
+            let q = r.fractionalMLU > 0 ? (r.quantizedMLU - r.fractionalMLU) / r.fractionalMLU : 0
+            print("| \(r.name) | \(r.links) | \(r.demands) | \(r.paths) | \(ms(r.tectlSeconds)) | \(f4(r.tectlMLU.last ?? 0)) | \(lpTime) | \(r.lpMLU.last.map(f4) ?? "–") | \(gapVsLP) | \(speed) | \(pct(r.certifiedGap)) | \(f1(r.coldMs)) ms | \(f1(r.warmMs)) ms | \(String(format: "%.1f×", r.coldMs / max(r.warmMs, 1e-3))) | \(f1(r.cold2Ms)) ms | \(f1(r.warm2Ms)) ms | \(String(format: "%.1f×", r.cold2Ms / max(r.warm2Ms, 1e-3))) | +\(pct(q)) |")
+        }
+    }
+
+    func ms(_ s: Double) -> String { s >= 1 ? String(format: "%.2f s", s) : String(format: "%.0f ms", s * 1000) }
+    func f1(_ v: Double) -> String { String(format: "%.1f", v) }
+    func f4(_ v: Double) -> String { String(format: "%.4f", v) }
+    func pct(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
+    func list(_ v: [Double]) -> String { "[" + v.map(f4).joined(separator: ", ") + "]" }
+}
+
+extension Duration {
+    var milliseconds: Double { seconds * 1000 }
+}

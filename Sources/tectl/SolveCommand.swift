@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import TECore
+import TEEmit
+
+struct Solve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solve a path-selection problem: min-max link utilization, lexicographic by priority.",
+        discussion: """
+            Reads the problem (JSON, docs/solve.md) from FILE or stdin (-). Answers per demand the split \
+            over its paths (fractions summing to 1) and, with --table-size, integer WCMP weights; per \
+            link the utilization; the MLU overall and per priority, with a certified lower bound and \
+            the gap between them. Demands with no usable path, zero-capacity links and MLU above 1 are \
+            answered and listed as notes. Exit status 1 on invalid input.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Problem file, or - for stdin.", valueName: "FILE"))
+    var file: String
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Quantize each split to integer weights for a group of at most N entries.", valueName: "N"))
+    var tableSize: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Stop each priority stage at this certified optimality gap (0.01 = 1%).", valueName: "G"))
+    var gap: Double = 0.01
+
+    @Option(name: .long, help: ArgumentHelp("Most sweeps per priority stage.", valueName: "N"))
+    var maxSweeps: Int = 4000
+
+    func validate() throws {
+        if let tableSize, tableSize < 1 || tableSize > 65535 { throw ValidationError("--table-size must be 1...65535") }
+        if !(gap > 0 && gap < 1) { throw ValidationError("--gap must be in (0, 1)") }
+        if maxSweeps < 1 { throw ValidationError("--max-sweeps must be ≥ 1") }
+    }
+
+    func run() throws {
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: file) else {
+                printError("\(file): cannot read the file")
+                throw ExitCode(1)
+            }
+            data = d
+        }
+        let problem: SolveProblem
+        do {
+            problem = try SolveProblemParser.parse([UInt8](data))
+        } catch {
+            printError("\(file == "-" ? "stdin" : file): \(error)")
+            throw ExitCode(1)
+        }
+        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps))
+        let quantized = tableSize.map { QuantizedSolution(problem: problem, solution: solution, tableSize: $0) }
+        let out: String
+        switch format {
+        case .text: out = SolveRenderer.text(problem: problem, solution: solution, quantized: quantized)
+        case .json: out = SolveRenderer.json(problem: problem, solution: solution, quantized: quantized)
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}

@@ -1,0 +1,178 @@
+import PropertyBased
+import Testing
+@testable import TECore
+
+/// Small deterministic random numbers for building instances from a property-test seed.
+struct TestRandom {
+    var state: UInt64
+    init(_ seed: Int) { state = UInt64(truncatingIfNeeded: seed) &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) / Double(UInt64(1) << 53) }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+/// A random instance: 3–12 links, 1–15 demands with 1–4 paths of 1–3 links, 1–3 priorities.
+func randomProblem(seed: Int) -> SolveProblem {
+    var r = TestRandom(seed)
+    var p = SolveProblem()
+    let links = 3 + r.int(10)
+    for e in 0..<links {
+        p.addLink(name: "l\(e)", capacity: r.uniform(5, 100), load: r.int(3) == 0 ? r.uniform(0, 20) : 0)
+    }
+    let priorities = 1 + r.int(3)
+    for d in 0..<(1 + r.int(15)) {
+        var paths: [[Int]] = []
+        for _ in 0..<(1 + r.int(4)) {
+            var path: [Int] = []
+            for _ in 0..<(1 + r.int(3)) {
+                let e = r.int(links)
+                if !path.contains(e) { path.append(e) }
+            }
+            paths.append(path)
+        }
+        p.addDemand(name: "d\(d)", volume: r.uniform(0, 40), priority: r.int(priorities), paths: paths)
+    }
+    return p
+}
+
+@Suite struct MLUSolverExactTests {
+    @Test func twoParallelLinksSplitByCapacity() {
+        var p = SolveProblem()
+        let a = p.addLink(name: "a", capacity: 100)
+        let b = p.addLink(name: "b", capacity: 50)
+        p.addDemand(name: "d", volume: 90, paths: [[a], [b]])
+        let s = MLUSolver.solve(p, options: SolveOptions(gap: 1e-4))
+        // 60 on a, 30 on b: both at 60%.
+        #expect(abs(s.mlu - 0.6) < 1e-4)
+        #expect(abs(s.split[0] - 2.0 / 3) < 1e-3)
+        #expect(s.lowerBound <= 0.6 + 1e-12)
+        #expect(s.gap <= 1e-4)
+    }
+
+    @Test func unsteeredLoadIsAvoided() {
+        var p = SolveProblem()
+        let a = p.addLink(name: "a", capacity: 100, load: 40)
+        let b = p.addLink(name: "b", capacity: 100)
+        p.addDemand(name: "d", volume: 120, paths: [[a], [b]])
+        let s = MLUSolver.solve(p, options: SolveOptions(gap: 1e-4))
+        // 40 on a (80%), 80 on b (80%).
+        #expect(abs(s.mlu - 0.8) < 1e-4)
+        #expect(abs(s.flow[0] - 40) < 0.05)
+    }
+
+    @Test func sharedLinkBalancesTwoDemands() {
+        // d2 can only use B; d1 shifts 3 of its 12 onto B: A = 9, B = 9 → 90%.
+        var p = SolveProblem()
+        let a = p.addLink(name: "A", capacity: 10)
+        let b = p.addLink(name: "B", capacity: 10)
+        p.addDemand(name: "d1", volume: 12, paths: [[a], [b]])
+        p.addDemand(name: "d2", volume: 6, paths: [[b]])
+        let s = MLUSolver.solve(p, options: SolveOptions(gap: 1e-4))
+        #expect(abs(s.mlu - 0.9) < 1e-4)
+        #expect(abs(s.flow[1] - 3) < 0.01)
+    }
+
+    @Test func priorityZeroIsHeldWhenPriorityOneJoins() {
+        // Alone, priority 0 (10 over A or B) gets 50%. Priority 1 (10, only A) would like priority 0
+        // to move to B (MLU 100%), but that would raise priority 0's own MLU to 100%: held at 50%,
+        // so priority 1 ends at 150%.
+        var p = SolveProblem()
+        let a = p.addLink(name: "A", capacity: 10)
+        let b = p.addLink(name: "B", capacity: 10)
+        p.addDemand(name: "gold", volume: 10, priority: 0, paths: [[a], [b]])
+        p.addDemand(name: "bronze", volume: 10, priority: 1, paths: [[a]])
+        let s = MLUSolver.solve(p, options: SolveOptions(gap: 1e-3))
+        #expect(s.stages.map(\.priority) == [0, 1])
+        #expect(abs(s.stages[0].mlu - 0.5) < 0.5 * 1e-3)
+        #expect(abs(s.stages[1].mlu - 1.5) < 1.5 * 1e-3)
+        #expect(s.notes.contains { $0.kind == .infeasible })
+    }
+
+    @Test func notesForNoPathZeroCapacityAndInfeasible() {
+        var p = SolveProblem()
+        let a = p.addLink(name: "a", capacity: 10)
+        let z = p.addLink(name: "z", capacity: 0)
+        p.addDemand(name: "big", volume: 30, paths: [[a], [z]])
+        p.addDemand(name: "nowhere", volume: 5, paths: [])
+        p.addDemand(name: "blocked", volume: 5, paths: [[z]])
+        let s = MLUSolver.solve(p)
+        #expect(s.notes.map(\.kind) == [.zeroCapacity, .noPath, .noUsablePath, .infeasible])
+        #expect(abs(s.mlu - 3) < 1e-9)
+        #expect(s.split[0] == 1 && s.split[1] == 0)
+        #expect(s.split[2] == 1)  // blocked: its only path, carrying nothing
+        #expect(s.utilization[z] == 0)
+    }
+}
+
+@Suite struct MLUSolverPropertyTests {
+    @Test func splitsAreNonNegativeAndSumToOne() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000)) { seed in
+            let p = randomProblem(seed: seed)
+            let s = MLUSolver.solve(p)
+            for d in 0..<p.demandCount where !p.paths(of: d).isEmpty {
+                let split = p.paths(of: d).map { s.split[$0] }
+                #expect(split.allSatisfy { $0 >= 0 })
+                #expect(abs(split.reduce(0, +) - 1) < 1e-9)
+            }
+        }
+    }
+
+    @Test func reportedMLUMatchesTheSplits() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000)) { seed in
+            let p = randomProblem(seed: seed)
+            let s = MLUSolver.solve(p)
+            let recomputed = p.utilization(flows: p.flows(splits: s.split))
+            for e in 0..<p.linkCount where p.capacity[e] > 0 {
+                #expect(abs(recomputed[e] - s.utilization[e]) <= 1e-9 * max(1, recomputed[e]))
+            }
+            #expect(abs((recomputed.max() ?? 0) - s.mlu) <= 1e-9 * max(1, s.mlu))
+            for stage in s.stages {
+                #expect(abs(p.maxUtilization(flows: s.flow, upToPriority: stage.priority) - stage.mlu) <= 1e-9 * max(1, stage.mlu))
+                #expect(stage.lowerBound <= stage.mlu + 1e-12)
+            }
+        }
+    }
+
+    @Test func certifiedGapIsReached() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 0...1_000_000)) { seed in
+            var p = randomProblem(seed: seed)
+            for d in 0..<p.demandCount { p.priority[d] = 0 }
+            let s = MLUSolver.solve(p)
+            #expect(s.gap <= 0.01 + 1e-12)
+        }
+    }
+
+    @Test func moreLoadNeverLowersMLU() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...100)) { seed, pick in
+            let p = randomProblem(seed: seed)
+            var heavier = p
+            heavier.load[pick % p.linkCount] += 10
+            let options = SolveOptions(gap: 0.01)
+            let before = MLUSolver.solve(p, options: options)
+            let after = MLUSolver.solve(heavier, options: options)
+            // Both answers are within their certified gaps of the optima, and the optimum cannot drop.
+            #expect(after.mlu >= before.lowerBound - 1e-12)
+            #expect(after.mlu * (1 + after.gap) + 1e-12 >= before.mlu / (1 + before.gap))
+        }
+    }
+
+    @Test func warmStartGivesTheSameQuality() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 0...1_000_000)) { seed in
+            var p = randomProblem(seed: seed)
+            for d in 0..<p.demandCount { p.priority[d] = 0 }
+            let first = MLUSolver.solve(p)
+            var r = TestRandom(seed &+ 1)
+            for d in 0..<p.demandCount { p.volume[d] *= r.uniform(0.95, 1.05) }
+            let cold = MLUSolver.solve(p)
+            let warm = MLUSolver.solve(p, warmStart: WarmStart(first))
+            #expect(warm.gap <= 0.01 + 1e-12)
+            #expect(abs(warm.mlu - cold.mlu) <= 0.0101 * max(warm.mlu, cold.mlu) + 1e-12)
+        }
+    }
+}

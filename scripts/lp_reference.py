@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Exact reference for `tectl solve`: the same lexicographic min-max-utilization problem as an LP,
+solved with HiGHS through scipy.optimize.linprog.
+
+    pip install scipy numpy
+    python3 scripts/lp_reference.py PROBLEM.json [--splits]
+
+Stage k (priorities in increasing order): minimize t subject to
+    load_e + sum_{paths p of demands with priority <= k, e in p} v_d x_p <= c_e t     for every link e
+    load_e + sum_{... priority <= j ...} v_d x_p <= c_e U*_j (1 + 1e-9)                for every j < k
+    sum_{p of d} x_p = 1, x >= 0
+Prints JSON: {"priorities": [{"priority", "mlu", "seconds"}], "mlu", "seconds"}.
+Demands with no usable path (every path crosses a zero-capacity link, or no path) are left out,
+as tectl does.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+
+def main():
+    t_start = time.perf_counter()
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    want_splits = "--splits" in sys.argv
+    with open(args[0]) as f:
+        prob = json.load(f)
+    links = prob["links"]
+    index = {l["name"]: i for i, l in enumerate(links)}
+    cap = np.array([float(l["capacity"]) for l in links])
+    load = np.array([float(l.get("load", 0.0)) for l in links])
+    n_links = len(links)
+
+    # Variables: one per usable path of a routable demand, then t.
+    var_demand, var_links_ptr, var_links = [], [0], []
+    demands = []
+    for d, dem in enumerate(prob["demands"]):
+        v = float(dem["volume"])
+        prio = int(dem.get("priority", 0))
+        usable = []
+        for path in dem["paths"]:
+            ls = [index[n] for n in path]
+            if ls and all(cap[e] > 0 for e in ls):
+                usable.append(ls)
+        if v <= 0 or not usable:
+            continue
+        first = len(var_demand)
+        for ls in usable:
+            var_demand.append(len(demands))
+            var_links.extend(ls)
+            var_links_ptr.append(len(var_links))
+        demands.append((v, prio, first, len(usable)))
+    n_vars = len(var_demand)
+    var_demand = np.array(var_demand, dtype=np.int64)
+    ptr = np.array(var_links_ptr, dtype=np.int64)
+    var_links = np.array(var_links, dtype=np.int64)
+    vol = np.array([d[0] for d in demands])
+    prio_of_demand = np.array([d[1] for d in demands], dtype=np.int64)
+    lengths = np.diff(ptr)
+    entry_var = np.repeat(np.arange(n_vars), lengths)
+    entry_link = var_links
+    entry_val = vol[var_demand][entry_var] if n_vars else np.zeros(0)
+    entry_prio = prio_of_demand[var_demand][entry_var] if n_vars else np.zeros(0, dtype=np.int64)
+
+    live = cap > 0
+    base_util = np.where(live, load / np.where(live, cap, 1), 0)
+    levels = sorted(set(int(d.get("priority", 0)) for d in prob["demands"]))
+    results = []
+    held = []  # (level, U*)
+    x_final = np.zeros(n_vars)
+    for level in levels:
+        t0 = time.perf_counter()
+        active_vars = np.zeros(n_vars, dtype=bool)
+        if n_vars:
+            active_vars = prio_of_demand[var_demand] <= level
+        rows, cols, vals, rhs = [], [], [], []
+        row = 0
+        blocks = [(level, None)] + [(lv, u) for lv, u in held]
+        for lv, ustar in blocks:
+            mask = (entry_prio <= lv) & live[entry_link]
+            used_links = np.unique(entry_link[mask])
+            remap = -np.ones(n_links, dtype=np.int64)
+            remap[used_links] = np.arange(len(used_links)) + row
+            rows.append(remap[entry_link[mask]])
+            cols.append(entry_var[mask])
+            vals.append(entry_val[mask])
+            if ustar is None:
+                rows.append(remap[used_links])
+                cols.append(np.full(len(used_links), n_vars))
+                vals.append(-cap[used_links])
+                rhs.append(-load[used_links])
+            else:
+                rhs.append(cap[used_links] * ustar * (1 + 1e-9) - load[used_links])
+            row += len(used_links)
+        A_ub = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n_vars + 1)).tocsr()
+        b_ub = np.concatenate(rhs) if rhs else np.zeros(0)
+        act_demands = [i for i, d in enumerate(demands) if d[1] <= level]
+        eq_rows, eq_cols = [], []
+        for r, i in enumerate(act_demands):
+            _, _, first, n = demands[i]
+            eq_rows.extend([r] * n)
+            eq_cols.extend(range(first, first + n))
+        A_eq = coo_matrix((np.ones(len(eq_rows)), (eq_rows, eq_cols)), shape=(len(act_demands), n_vars + 1)).tocsr()
+        b_eq = np.ones(len(act_demands))
+        c = np.zeros(n_vars + 1)
+        c[n_vars] = 1
+        bounds = [(0, None if a else 0) for a in active_vars] + [(float(base_util.max()) if n_links else 0, None)]
+        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq if len(act_demands) else None,
+                      b_eq=b_eq if len(act_demands) else None, bounds=bounds, method="highs")
+        if res.status != 0:
+            print(json.dumps({"error": f"priority {level}: {res.message}"}))
+            sys.exit(2)
+        ustar = float(res.x[n_vars])
+        held.append((level, ustar))
+        x_final = res.x[:n_vars]
+        results.append({"priority": level, "mlu": ustar, "seconds": time.perf_counter() - t0})
+    out = {"priorities": results, "mlu": results[-1]["mlu"] if results else float(base_util.max() if n_links else 0),
+           "seconds": time.perf_counter() - t_start}
+    if want_splits:
+        out["splits"] = x_final.tolist()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
