@@ -67,6 +67,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,6 +88,7 @@ let package = Package(
             dependencies: [
                 "TECore", "TEPolicy", "TENetlink", "TETelemetry", "TEDaemon", "TELab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -111,6 +113,6 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "TEDaemonTests", dependencies: ["TEDaemon", "TEPolicy", "TECore", "TELab"], swiftSettings: strict),
+        .testTarget(name: "TEDaemonTests", dependencies: ["TEDaemon", "TEPolicy", "TECore", "TELab", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
     ]
 )

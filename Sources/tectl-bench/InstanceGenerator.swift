@@ -223,4 +223,12 @@ enum InstanceGenerator {
         for d in 0..<q.demandCount { q.volume[d] *= rng.uniform(1 - r, 1 + r) }
         return q
     }
+
+    /// The same problem with a fraction `f` of the demands (picked at random) scaled by 0.5…1.5.
+    static func resampled(_ p: SolveProblem, fraction f: Double, seed: UInt64) -> SolveProblem {
+        var rng = SplitMix64(seed: seed)
+        var q = p
+        for d in 0..<q.demandCount where rng.uniform() < f { q.volume[d] *= rng.uniform(0.5, 1.5) }
+        return q
+    }
 }

@@ -13,7 +13,7 @@ struct Tectl: AsyncParsableCommand {
             Exit status: 0 success, 1 invalid input or the kernel does not match the plan, 2 runtime failure.
             """,
         version: TectlVersion.current,
-        subcommands: [Validate.self, Plan.self, Run.self, Status.self, Flush.self, SnapshotCommand.self, Solve.self, Emit.self]
+        subcommands: [Validate.self, Plan.self, Run.self, Status.self, Flush.self, SnapshotCommand.self, Solve.self, Emit.self, LabCommand.self]
     )
 }
 

@@ -56,7 +56,8 @@ public struct SolveProblem: Sendable, Equatable {
         return self.volume.count - 1
     }
 
-    /// Starts a demand whose paths follow with `addPath(_:)`/`appendLink(_:)` (the scanner's way).
+    /// Records a demand's name, volume and priority; the scanner appends its paths with
+    /// `appendLink(_:)`/`endPath()` (before or after this call) and closes it with `endDemand()`.
     mutating func beginDemand(name: String, volume: Double, priority: Int) {
         demandNames.append(name)
         self.volume.append(volume)

@@ -1,0 +1,97 @@
+import TECore
+
+/// Something that happened outside the periodic cycle and asks for an immediate re-plan.
+public enum ControllerEvent: Sendable, Equatable {
+    /// A link changed carrier or operational state (RTM_NEWLINK / RTM_DELLINK).
+    case link(name: String, operState: String, carrier: Bool)
+    /// A link disappeared.
+    case linkRemoved(name: String)
+    /// An object tectl owns changed or disappeared (deleted by the kernel or by someone else).
+    case ownedObjectChanged(String)
+    /// Events were lost (ENOBUFS on the event socket): re-read everything.
+    case resync
+
+    /// The `kind` label of `tectl_events_total`.
+    public var kind: String {
+        switch self {
+        case .link: "link"
+        case .linkRemoved: "link_removed"
+        case .ownedObjectChanged: "owned_object"
+        case .resync: "resync"
+        }
+    }
+}
+
+/// An event and when tectl received it (the start of the event-to-programmed time).
+public struct TimedEvent: Sendable {
+    public var event: ControllerEvent
+    public var receivedAt: ContinuousClock.Instant
+
+    public init(_ event: ControllerEvent, receivedAt: ContinuousClock.Instant = .now) {
+        self.event = event
+        self.receivedAt = receivedAt
+    }
+}
+
+/// Where the controller's inputs come from (link state and counters, feeds, latency).
+/// The real one lives with the telemetry; tests use an in-memory one.
+public protocol InputSource: Sendable {
+    /// A full read of every input the policy needs. Called by the periodic cycle, on start, on
+    /// reload and on `resync`; may take as long as the slowest feed's timeout.
+    func sample(policy: Policy) async throws -> Snapshot
+    /// Events that ask for an immediate re-plan. Called once per run.
+    func events() -> AsyncStream<TimedEvent>
+}
+
+/// The outcome of one reconcile: what was (or, in a dry run, would be) changed.
+public struct ProgramReport: Sendable, Equatable {
+    public var created: Int
+    public var updated: Int
+    public var deleted: Int
+    /// One human-readable line per change (`replace group 2113929217 weights up1:3 up2:1`).
+    public var changes: [String]
+
+    public init(created: Int = 0, updated: Int = 0, deleted: Int = 0, changes: [String] = []) {
+        self.created = created
+        self.updated = updated
+        self.deleted = deleted
+        self.changes = changes
+    }
+
+    public var changeCount: Int { created + updated + deleted }
+    /// The kernel already matched the plan: nothing was written.
+    public var inSync: Bool { changeCount == 0 }
+}
+
+/// Where plans go. The kernel's reconciler dumps what is installed, diffs against the plan and
+/// writes only the difference: reconciling an unchanged plan writes nothing (the restart that
+/// adopts what tectl owns relies on it).
+public protocol RouteProgrammer: Sendable {
+    /// Makes the kernel match `plan`; with `dryRun`, only reports the diff.
+    func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport
+    /// Removes everything tectl owns; returns how many objects were removed.
+    func flush(policy: Policy) async throws -> Int
+    /// The weights installed now, per route (`Damper.key`) and next-hop name: the damping
+    /// history a restart starts from. Empty when unknown.
+    func installedWeights(policy: Policy) async throws -> [String: [String: Int]]
+}
+
+extension RouteProgrammer {
+    public func installedWeights(policy: Policy) async throws -> [String: [String: Int]] { [:] }
+}
+
+/// Computes plans; may keep warm-start state between calls.
+public protocol PlanEngine: Sendable {
+    mutating func plan(policy: Policy, snapshot: Snapshot) -> Plan
+}
+
+/// The Foundation planner (weights ∝ headroom): the engine until the solver's host model is wired in.
+public struct HeadroomPlanEngine: PlanEngine {
+    public var maxGroupWeight: Int
+
+    public init(maxGroupWeight: Int = 256) { self.maxGroupWeight = maxGroupWeight }
+
+    public mutating func plan(policy: Policy, snapshot: Snapshot) -> Plan {
+        Planner(policy: policy, maxGroupWeight: maxGroupWeight).plan(snapshot: snapshot)
+    }
+}

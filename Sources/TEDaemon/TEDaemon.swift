@@ -1,4 +1,0 @@
-import TECore
-
-/// The controller daemon.
-public enum Daemon {}
