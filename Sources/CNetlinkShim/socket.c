@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/fib_rules.h>
 
 #ifndef NETLINK_CAP_ACK
 #define NETLINK_CAP_ACK 10
@@ -87,6 +89,68 @@ int tectl_nl_drain(int fd) {
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
             messages++;
     }
+}
+
+/* The protocol of a route, rule or nexthop notification; -1 for other messages. */
+static int message_protocol(const struct nlmsghdr *h) {
+    switch (h->nlmsg_type) {
+    case RTM_NEWROUTE:
+    case RTM_DELROUTE: {
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg))) return -1;
+        const struct rtmsg *r = NLMSG_DATA(h);
+        return r->rtm_protocol;
+    }
+    case 104: /* RTM_NEWNEXTHOP */
+    case 105: /* RTM_DELNEXTHOP */
+        /* struct nhmsg: family, scope, protocol, resvd, flags. */
+        if (h->nlmsg_len < NLMSG_LENGTH(8)) return -1;
+        return ((const unsigned char *)NLMSG_DATA(h))[2];
+    case RTM_NEWRULE:
+    case RTM_DELRULE: {
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct fib_rule_hdr))) return -1;
+        int left = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(struct fib_rule_hdr));
+        const struct rtattr *a = (const struct rtattr *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct fib_rule_hdr)));
+        for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+            if ((a->rta_type & NLA_TYPE_MASK) == 21 /* FRA_PROTOCOL */ && RTA_PAYLOAD(a) >= 1)
+                return *(const unsigned char *)RTA_DATA(a);
+        }
+        return 0;
+    }
+    default:
+        return -1;
+    }
+}
+
+int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel) {
+    static const size_t size = 64 * 1024;
+    char buf[64 * 1024];
+    int messages = 0;
+    *owned = 0;
+    *by_kernel = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf, size, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return messages;
+            return -errno;
+        }
+        if (n == 0) return messages;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            messages++;
+            if (ignore_port != 0 && h->nlmsg_pid == ignore_port) continue;
+            if (message_protocol(h) != (int)protocol) continue;
+            (*owned)++;
+            if (h->nlmsg_pid == 0) (*by_kernel)++;
+        }
+    }
+}
+
+uint32_t tectl_nl_port(int fd) {
+    struct sockaddr_nl addr;
+    socklen_t len = sizeof(addr);
+    memset(&addr, 0, sizeof(addr));
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) return 0;
+    return addr.nl_pid;
 }
 
 int tectl_setns_path(const char *path) {

@@ -139,6 +139,20 @@ public final class Controller: Service {
                 group.addTask {
                     for await e in events { inbox.post(e) }
                 }
+                // Owned objects changed behind our back, or their notifications were lost: an
+                // immediate reconcile (dump, diff, repair), coalesced with the other events.
+                if let kernelEvents = programmer.events() {
+                    group.addTask {
+                        for await e in kernelEvents {
+                            if case .ownedObjectChanged(let what) = e.event {
+                                logger.info("owned objects changed by someone else; reconciling", metadata: ["what": "\(what)"])
+                            } else if e.event == .resync {
+                                logger.warning("kernel events lost (ENOBUFS); dumping everything again")
+                            }
+                            inbox.post(e)
+                        }
+                    }
+                }
                 let reloads = reloadRequests
                 group.addTask {
                     for await _ in reloads { inbox.post { $0.reload = true } }

@@ -74,10 +74,14 @@ public protocol RouteProgrammer: Sendable {
     /// The weights installed now, per route (`Damper.key`) and next-hop name: the damping
     /// history a restart starts from. Empty when unknown.
     func installedWeights(policy: Policy) async throws -> [String: [String: Int]]
+    /// Changes to what the programmer installed that it did not make (`.ownedObjectChanged`),
+    /// and lost notifications (`.resync`); nil when it cannot watch. Called once per run.
+    func events() -> AsyncStream<TimedEvent>?
 }
 
 extension RouteProgrammer {
     public func installedWeights(policy: Policy) async throws -> [String: [String: Int]] { [:] }
+    public func events() -> AsyncStream<TimedEvent>? { nil }
 }
 
 /// Computes plans; may keep warm-start state between calls.

@@ -6,15 +6,60 @@ import TENetlink
 /// diffs it against the plan and sends only the difference (TENetlink `KernelSession`), so an
 /// unchanged plan writes nothing. The session is not Sendable; the actor keeps it on one task at
 /// a time.
+///
+/// All its sockets are opened in `init`, so the programmer works in the network namespace it was
+/// created in, whatever thread runs it. `events()` reports routes, rules and nexthops of tectl's
+/// protocol that someone else (a user, another daemon, the kernel) changed or deleted, and lost
+/// events; notifications caused by the programmer's own requests are left out.
 public actor KernelProgrammer: RouteProgrammer {
     private let session: KernelSession
+    private let links: NetlinkSocket
+    private nonisolated let monitor: KernelEventMonitor
+    private nonisolated let protocolNumber: UInt8
+    private nonisolated let ownPort: UInt32
     /// Largest sum of group weights the running kernel takes (plan and damp with it).
     public nonisolated let maxGroupWeight: Int
 
-    public init(ownership: Ownership, logger: Logger) throws(NetlinkError) {
+    /// `eventReceiveBuffer`: bytes of receive buffer for the event socket (0: the system
+    /// default; tests make it tiny to force lost events).
+    public init(ownership: Ownership, logger: Logger, eventReceiveBuffer: Int = 0) throws(NetlinkError) {
+        // Subscribe before the first dump: a change in between is seen, never missed.
+        monitor = try KernelEventMonitor(groups: KernelEventMonitor.ownedObjectGroups, receiveBuffer: eventReceiveBuffer)
         let session = try KernelSession(ownership: ownership, logger: logger)
         self.session = session
+        self.links = try NetlinkSocket()
         self.maxGroupWeight = session.features.maxGroupWeight
+        self.protocolNumber = ownership.protocolNumber
+        self.ownPort = session.socket.portID
+    }
+
+    public nonisolated func events() -> AsyncStream<TimedEvent>? {
+        let changes = monitor.ownedObjectChanges(protocolNumber: protocolNumber, ownPort: ownPort)
+        return AsyncStream { continuation in
+            let task = Task {
+                for await change in changes {
+                    switch change {
+                    case .changed(let count):
+                        continuation.yield(TimedEvent(.ownedObjectChanged("\(count) route/rule/nexthop notification(s) of protocol \(protocolNumber)")))
+                    case .lost:
+                        continuation.yield(TimedEvent(.resync))
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func interfaces() throws(NetlinkError) -> [String: Int32] {
+        var out: [String: Int32] = [:]
+        for link in try LinkDump.links(socket: links) { out[link.name] = link.ifindex }
+        return out
+    }
+
+    public func installedWeights(policy: Policy) async throws -> [String: [String: Int]] {
+        let kernel = try session.read(tables: Set(policy.classes.map(\.table)))
+        return kernel.installedWeights(policy: policy, interfaces: try interfaces())
     }
 
     /// What a reconcile could not do: refused requests, objects tectl does not own, or a kernel
@@ -25,9 +70,7 @@ public actor KernelProgrammer: RouteProgrammer {
     }
 
     public func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport {
-        var interfaces: [String: Int32] = [:]
-        for link in try LinkDump.links() { interfaces[link.name] = link.ifindex }
-        let r = try session.reconcile(plan: plan, policy: policy, interfaces: interfaces, dryRun: dryRun)
+        let r = try session.reconcile(plan: plan, policy: policy, interfaces: try interfaces(), dryRun: dryRun)
         if !dryRun && !r.matches {
             throw Mismatch(problems: r.failures.map(\.description) + r.conflicts + r.remaining.map { "still different: \($0)" })
         }

@@ -15,6 +15,9 @@ public final class RouteSocket {
 
     deinit { tectl_nl_close(fd) }
 
+    /// The port id the kernel gave this socket: notifications caused by its requests carry it.
+    public var portID: UInt32 { tectl_nl_port(fd) }
+
     /// Sends every request of `batch` (`perSend` per sendmsg) and checks every ack.
     /// Throws `.acksLost` (ENOBUFS) when the outcome is unknown: re-dump and diff again.
     func send(_ batch: KernelBatch, perSend: UInt32 = 256) throws(NetlinkError) -> [BatchFailure] {

@@ -29,6 +29,13 @@ void tectl_nl_close(int fd);
 /// Reads pending events from a monitor socket without blocking. Returns the number of messages
 /// read (>= 0), or -ENOBUFS when the kernel dropped events (the caller must re-dump), or -errno.
 int tectl_nl_drain(int fd);
+/// Like `tectl_nl_drain`, and counts in `*owned` the route, rule and nexthop notifications that
+/// carry `protocol` and were not caused by a request from the socket with port id `ignore_port`
+/// (0: ignore none); `*by_kernel` counts those of them the kernel made itself (port id 0).
+/// Returns the number of messages read, -ENOBUFS (events lost) or -errno.
+int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel);
+/// The port id (nl_pid) the kernel gave a bound netlink socket; 0 when unknown.
+uint32_t tectl_nl_port(int fd);
 
 /// Enters the network namespace at `path` (/var/run/netns/NAME) on the calling thread only.
 /// Returns 0 or -errno.
