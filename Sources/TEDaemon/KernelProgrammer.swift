@@ -17,12 +17,19 @@ public actor KernelProgrammer: RouteProgrammer {
     private nonisolated let monitor: KernelEventMonitor
     private nonisolated let protocolNumber: UInt8
     private nonisolated let ownPort: UInt32
+    /// Tests only: a slow event reader, so that a burst overflows the event socket.
+    nonisolated let eventReadPause: Duration
     /// Largest sum of group weights the running kernel takes (plan and damp with it).
     public nonisolated let maxGroupWeight: Int
 
     /// `eventReceiveBuffer`: bytes of receive buffer for the event socket (0: the system
     /// default; tests make it tiny to force lost events).
     public init(ownership: Ownership, logger: Logger, eventReceiveBuffer: Int = 0) throws(NetlinkError) {
+        try self.init(ownership: ownership, logger: logger, eventReceiveBuffer: eventReceiveBuffer, eventReadPause: .zero)
+    }
+
+    init(ownership: Ownership, logger: Logger, eventReceiveBuffer: Int, eventReadPause: Duration) throws(NetlinkError) {
+        self.eventReadPause = eventReadPause
         // Subscribe before the first dump: a change in between is seen, never missed.
         monitor = try KernelEventMonitor(groups: KernelEventMonitor.ownedObjectGroups, receiveBuffer: eventReceiveBuffer)
         let session = try KernelSession(ownership: ownership, logger: logger)
@@ -34,7 +41,7 @@ public actor KernelProgrammer: RouteProgrammer {
     }
 
     public nonisolated func events() -> AsyncStream<TimedEvent>? {
-        let changes = monitor.ownedObjectChanges(protocolNumber: protocolNumber, ownPort: ownPort)
+        let changes = monitor.ownedObjectChanges(protocolNumber: protocolNumber, ownPort: ownPort, pauseBeforeEachRead: eventReadPause)
         return AsyncStream { continuation in
             let task = Task {
                 for await change in changes {

@@ -20,7 +20,10 @@ extension KernelEventMonitor {
     /// and the controller should see that one first rather than re-plan with the old link state.
     /// Lost events are reported as `.lost` after the queue was emptied. The thread ends when the
     /// stream's consumer goes away (within about 200 ms).
-    public func ownedObjectChanges(protocolNumber: UInt8, ownPort: UInt32, kernelSettle: Duration = .milliseconds(20)) -> AsyncStream<OwnedObjectChange> {
+    ///
+    /// `pauseBeforeEachRead` makes the reader slow on purpose (tests only: it lets a burst
+    /// overflow the socket).
+    public func ownedObjectChanges(protocolNumber: UInt8, ownPort: UInt32, kernelSettle: Duration = .milliseconds(20), pauseBeforeEachRead: Duration = .zero) -> AsyncStream<OwnedObjectChange> {
         let (stream, continuation) = AsyncStream<OwnedObjectChange>.makeStream(bufferingPolicy: .unbounded)
         let stopped = StopFlag()
         continuation.onTermination = { _ in stopped.set() }
@@ -36,6 +39,7 @@ extension KernelEventMonitor {
                     wait = left <= .zero ? 0 : Int32(clamping: max(1, Int((left / .milliseconds(1)).rounded(.up))))
                 }
                 if waitReadable(milliseconds: wait) {
+                    if pauseBeforeEachRead > .zero { Thread.sleep(forTimeInterval: Double(pauseBeforeEachRead / .milliseconds(1)) / 1000) }
                     do {
                         switch try readOwned(protocolNumber: protocolNumber, ignoringPort: ownPort) {
                         case .overrun:
