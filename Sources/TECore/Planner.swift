@@ -90,6 +90,15 @@ public struct Planner: Sendable {
     }
 
     public func plan(snapshot: Snapshot) -> Plan {
+        var cold = PlannerWarmStart()
+        return plan(snapshot: snapshot, warm: &cold)
+    }
+
+    /// Plans as `plan(snapshot:)`, starting every solve from `warm`'s previous answer to the
+    /// same problem shape, and updates `warm` for the next cycle.
+    public func plan(snapshot: Snapshot, warm: inout PlannerWarmStart) -> Plan {
+        var used = Set<String>()
+        defer { warm.keep(used) }
         var warnings: [String] = []
         for feed in snapshot.feeds where feed.state != .ok {
             warnings.append("feed \(feed.name): \(feed.state.rawValue)\(feed.message.map { " (\($0))" } ?? ""); left out of the weights")
@@ -139,7 +148,7 @@ public struct Planner: Sendable {
             models[i].demand = (cls.demand?.bitsPerSecond ?? 0) / Double(max(1, routes))
             models[i].basis = "policy"
         }
-        solve(&models, routes: knownIndices, resources: resources, extraLoad: nil)
+        solve(&models, routes: knownIndices, resources: resources, extraLoad: nil, warm: &warm, used: &used)
         // Classes without one: each route on its own, on top of the known traffic of higher priorities.
         let unknownClasses = Array(Set(models.filter { $0.cls.demand == nil }.map(\.cls.name))).sorted { a, b in
             let pa = policy.trafficClass(named: a)?.priority ?? 0, pb = policy.trafficClass(named: b)?.priority ?? 0
@@ -165,7 +174,7 @@ public struct Planner: Sendable {
                 }
                 models[i].demand = max(headroom, total * 1e-3)
                 models[i].basis = "headroom"
-                solve(&models, routes: [i], resources: resources, extraLoad: extra)
+                solve(&models, routes: [i], resources: resources, extraLoad: extra, warm: &warm, used: &used)
             }
         }
 
@@ -179,7 +188,7 @@ public struct Planner: Sendable {
     }
 
     /// Solves the routes `routes` of `models` together and stores their splits.
-    func solve(_ models: inout [RouteModel], routes: [Int], resources: Resources, extraLoad: [Double]?) {
+    func solve(_ models: inout [RouteModel], routes: [Int], resources: Resources, extraLoad: [Double]?, warm: inout PlannerWarmStart, used: inout Set<String>) {
         guard !routes.isEmpty else { return }
         var problem = SolveProblem()
         for r in resources.names.indices {
@@ -192,7 +201,8 @@ public struct Planner: Sendable {
             owners.append(contentsOf: usable.map { (i, $0.offset) })
         }
         // Host problems are tiny: solve them to a tight gap so the weights do not wobble.
-        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: 1e-4, maxSweepsPerStage: 20_000))
+        used.insert(PlannerWarmStart.shape(of: problem))
+        let solution = warm.solve(problem, options: SolveOptions(gap: 1e-4, maxSweepsPerStage: 20_000))
         for i in routes {
             let n = models[i].views.count
             models[i].split = [Double](repeating: 0, count: n)

@@ -89,13 +89,24 @@ public protocol PlanEngine: Sendable {
     mutating func plan(policy: Policy, snapshot: Snapshot) -> Plan
 }
 
-/// The Foundation planner (weights ∝ headroom): the engine until the solver's host model is wired in.
+/// The planner (the solver over the host model), re-solving warm: each solve starts from the
+/// previous cycle's answer to the same problem shape (`PlannerWarmStart`). A reload that changes
+/// the policy starts cold.
 public struct HeadroomPlanEngine: PlanEngine {
     public var maxGroupWeight: Int
+    private var warm = PlannerWarmStart()
+    private var warmPolicy: Policy?
 
     public init(maxGroupWeight: Int = 256) { self.maxGroupWeight = maxGroupWeight }
 
+    /// Solves of the running policy that started warm, and all of them.
+    public var warmSolves: (warm: Int, all: Int) { (warm.warmSolves, warm.solves) }
+
     public mutating func plan(policy: Policy, snapshot: Snapshot) -> Plan {
-        Planner(policy: policy, maxGroupWeight: maxGroupWeight).plan(snapshot: snapshot)
+        if warmPolicy != policy {
+            warm = PlannerWarmStart()
+            warmPolicy = policy
+        }
+        return Planner(policy: policy, maxGroupWeight: maxGroupWeight).plan(snapshot: snapshot, warm: &warm)
     }
 }
