@@ -99,6 +99,15 @@ struct KernelEventTests {
             // Someone deletes the route: it is back without a periodic cycle (interval 1h).
             try lab.ns.ip("route", "del", "203.0.113.0/24", "table", "101")
             #expect(await eventually(timeout: .seconds(3)) { (try? lab.route()) == installedRoute })
+            // One reconcile answered it; the notifications of its own writes started none.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(c.observations.count == afterFirst + 1)
+            #expect(c.observations.last?.changes ?? 0 >= 1)
+
+            // Routes of other protocols are not ours: no reconcile.
+            try lab.ns.ip("route", "add", "198.51.100.200/32", "via", "198.51.100.1", "table", "300", "proto", "static")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(c.observations.count == afterFirst + 1)
 
             // Someone deletes a member nexthop (the kernel shrinks the group): restored too.
             let member = try #require(lab.nexthops().first { !$0.contains(" group ") })
