@@ -8,7 +8,8 @@ import TENetlink
 /// owns the destinations, for running the real `tectl run` process. Documentation addresses
 /// only: uplink k is 198.51.100.(4k−4)/30, router .4k−3 (MAC 02:00:00:00:01:0k, a permanent
 /// neighbour on the host, so no ARP shows in the counters), host .4k−2; destinations
-/// 203.0.113.0/24 are local to the router. Steered traffic uses DSCP 10 (class `bulk`, table 101);
+/// 203.0.113.0/24 are local to the router. IPv6 is off in both namespaces (nothing but our
+/// packets in the counters). Steered traffic uses DSCP 10 (class `bulk`, table 101);
 /// traffic with DSCP 0 takes the main table and is not steered by tectl.
 final class DaemonLab: Sendable {
     let host: NetworkNamespace
@@ -25,6 +26,11 @@ final class DaemonLab: Sendable {
         self.uplinks = uplinks
         dir = NSTemporaryDirectory() + "/" + host.name
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // IPv4 only: no IPv6 neighbour discovery or MLD in the link counters.
+        for ns in [host, router] {
+            try ns.sysctl("net.ipv6.conf.default.disable_ipv6", "1")
+            try ns.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+        }
         var hostBatch = "", routerBatch = ""
         for k in 1...uplinks {
             try Lab.veth("up\(k)", in: host, peer: "rt\(k)", in: router)
@@ -38,6 +44,8 @@ final class DaemonLab: Sendable {
         try router.ipBatch(routerBatch)
         try host.ipBatch(hostBatch)
         try host.sysctl("net.ipv4.fib_multipath_hash_policy", "1")
+        try host.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+        try router.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
     }
 
     deinit {
