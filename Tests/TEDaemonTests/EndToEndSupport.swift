@@ -124,7 +124,18 @@ final class DaemonLab: Sendable {
         return nil
     }
 
-    func counter(_ ns: NetworkNamespace, _ dev: String, _ name: String) throws -> Int { try ns.counter(dev, name) }
+    /// UDP datagrams that reached the router's UDP layer (`/proc/net/snmp` of its namespace:
+    /// InDatagrams + NoPorts + InErrors); the destinations have no listener, so they count as NoPorts.
+    func routerUDPDatagrams() throws -> Int {
+        let lines = try router.exec(["cat", "/proc/net/snmp"]).split(separator: "\n").filter { $0.hasPrefix("Udp:") }
+        guard lines.count >= 2 else { throw EndToEndFailure("no Udp: lines in /proc/net/snmp") }
+        let names = lines[0].split(separator: " "), values = lines[1].split(separator: " ")
+        var total = 0
+        for (n, v) in zip(names, values) where ["InDatagrams", "NoPorts", "InErrors"].contains(String(n)) {
+            total += Int(v) ?? 0
+        }
+        return total
+    }
 }
 
 /// The real `tectl run` process, started with `ip netns exec` (which execs, so the pid is
