@@ -219,6 +219,10 @@ struct EndToEndTests {
         #expect(try lab.kernel() == installed)
         #expect(second.log.contains("\"changes\":\"0\""))
         #expect(!second.log.contains("\"msg\":\"changed\""))
+        // It damps from the installed weights instead of applying a first plan as is.
+        #expect(first.log.contains("\"decision\":\"initial\""))
+        #expect(second.log.contains("\"msg\":\"adopted installed groups\",\"routes\":\"1\""), "log:\n\(second.log)")
+        #expect(!second.log.contains("\"decision\":\"initial\""), "log:\n\(second.log)")
     }
 
     // MARK: 5. adaptation with real traffic
