@@ -42,6 +42,34 @@ public actor KernelProgrammer: RouteProgrammer {
         return report
     }
 
+    /// The weights of the groups tectl has installed, per route entry (its damper key) and
+    /// next-hop name, so that a restarted controller damps from them: the group that the entry's
+    /// first prefix points at, if it carries our protocol. Multipath entries (no group) are left
+    /// out; their first plan is applied as is.
+    public func installedWeights(policy: Policy) async throws -> [String: [String: Int]] {
+        let own = policy.ownership
+        let kernel = try KernelState.read(socket: session.socket, protocolNumber: own.protocolNumber, tables: Set(policy.classes.map(\.table)))
+        var names: [UInt32: String] = [:]
+        for (i, nh) in policy.nexthops.enumerated() where i < DesiredState.maxNexthops {
+            names[DesiredState.nexthopID(base: own.nexthopIDBase, index: i)] = nh.name
+        }
+        var out: [String: [String: Int]] = [:]
+        for entry in policy.routes {
+            guard let table = policy.classes.first(where: { $0.name == entry.className })?.table,
+                  let first = entry.prefixes.first,
+                  let route = kernel.routes[RouteKey(table: table, prefix: first, metric: first.family == .ipv6 ? 1024 : 0)],
+                  route.protocolNumber == own.protocolNumber,
+                  case .nexthop(let id) = route.target,
+                  let group = kernel.groups[id], group.protocolNumber == own.protocolNumber else { continue }
+            var weights: [String: Int] = [:]
+            for m in group.members {
+                if let name = names[m.id], entry.nexthops.contains(name) { weights[name] = m.weight }
+            }
+            if !weights.isEmpty { out[Damper.key(className: entry.className, prefixes: entry.prefixes)] = weights }
+        }
+        return out
+    }
+
     public func flush(policy: Policy) async throws -> Int {
         let result = try session.flush()
         if !result.failures.isEmpty {
