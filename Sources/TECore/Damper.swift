@@ -112,7 +112,12 @@ public struct Damper: Sendable {
 
     /// The identity of a route across cycles and reloads: class and prefixes.
     public static func key(of route: PlannedRoute) -> String {
-        "\(route.className) " + route.prefixes.map(\.description).joined(separator: ",")
+        key(className: route.className, prefixes: route.prefixes)
+    }
+
+    /// The key of a policy route entry (the same as its planned route's).
+    public static func key(className: String, prefixes: [IPPrefix]) -> String {
+        "\(className) " + prefixes.map(\.description).joined(separator: ",")
     }
 
     /// Starts a route's history from weights already installed (a restart that adopts the kernel's

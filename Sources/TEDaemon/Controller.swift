@@ -241,6 +241,9 @@ public final class Controller: Service {
                 eventToProgrammed: eventToProgrammed, decisions: damped.decisions, plan: damped.plan,
                 changes: options.dryRun ? 0 : report.changeCount
             ))
+            // Metrics first: once /healthz says ready, /metrics shows what was programmed.
+            metrics.record(plan: damped.plan)
+            metrics.record(snapshot: snapshot)
             metrics.recordReconcile(success: true, changes: options.dryRun ? 0 : report.changeCount, at: Date().timeIntervalSince1970)
             health.markReconciled()
             if !loop.reconciled {
@@ -255,10 +258,10 @@ public final class Controller: Service {
             if error is NetlinkError { metrics.recordNetlinkError() }
             health.markFailed("\(error)")
             logger.error("reconcile failed", metadata: ["error": "\(error)"])
+            // The weights stay those of the last programmed plan; link state is current.
+            metrics.record(snapshot: snapshot)
         }
         loop.lastPlan = damped.plan
-        metrics.record(plan: damped.plan)
-        metrics.record(snapshot: snapshot)
         return wantsSample
     }
 

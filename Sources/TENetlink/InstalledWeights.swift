@@ -39,8 +39,7 @@ extension KernelState {
                 continue
             }
             guard !weights.isEmpty else { continue }
-            let key = entry.className + " " + entry.prefixes.map(\.description).joined(separator: ",")
-            out[key] = weights
+            out[Damper.key(className: entry.className, prefixes: entry.prefixes)] = weights
         }
         return out
     }

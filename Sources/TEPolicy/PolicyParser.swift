@@ -316,8 +316,10 @@ final class PolicyParser {
                         hostLabel: str("host_label"), host: str("host"), metric: str("metric"))
         if let n = f["stale_after"], let d = reader.duration(n, path: f.path("stale_after")) { feed.staleAfter = d }
         if let n = f["timeout"], let d = reader.duration(n, path: f.path("timeout")) { feed.timeout = d }
-        if let url = feed.url, let n = f["url"], !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            reader.error(n, "\(f.path("url")): \"\(url)\" is not an http:// or https:// URL")
+        if let url = feed.url, let n = f["url"], url.hasPrefix("https://") {
+            reader.error(n, "\(f.path("url")): https:// is not supported yet; use http:// (put a local proxy in front of TLS endpoints)")
+        } else if let url = feed.url, let n = f["url"], !url.hasPrefix("http://") {
+            reader.error(n, "\(f.path("url")): \"\(url)\" is not an http:// URL")
         }
         if let kind {
             let needs: [String]

@@ -5,7 +5,7 @@ import TEEmit
 import TENetlink
 import TEPolicy
 
-struct Emit: ParsableCommand {
+struct Emit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Emit switch configuration (FRR or SONiC) that carries the plan's weights.",
         discussion: """
@@ -33,9 +33,15 @@ struct EmitOptions: ParsableArguments {
     var device: String?
 
     /// Loads the policy, plans, renders with `render`, and writes the result.
-    func run(_ render: (LoadedPolicy, TECore.Plan) throws(EmitError) -> EmitResult) throws {
+    func run(_ render: (LoadedPolicy, TECore.Plan) throws(EmitError) -> EmitResult) async throws {
         let loaded = try loadPolicyOrExit(policy)
-        let plan = Planner(policy: loaded.policy).plan(snapshot: try readSnapshot(loaded))
+        let snap: Snapshot
+        if let snapshot {
+            snap = try readSnapshotFileOrExit(snapshot)
+        } else {
+            snap = try await readLiveSnapshotOrExit(policy: loaded)
+        }
+        let plan = Planner(policy: loaded.policy).plan(snapshot: snap)
         let result: EmitResult
         do {
             result = try render(loaded, plan)
@@ -71,37 +77,9 @@ struct EmitOptions: ParsableArguments {
         }
         print(only.contents, terminator: "")
     }
-
-    func readSnapshot(_ loaded: LoadedPolicy) throws -> Snapshot {
-        if let snapshot {
-            guard let data = FileManager.default.contents(atPath: snapshot) else {
-                printError("\(snapshot): cannot read the file")
-                throw ExitCode(1)
-            }
-            do {
-                return try Snapshot.decode(data)
-            } catch {
-                printError("\(snapshot): not a valid snapshot: \(describeDecodingError(error))")
-                throw ExitCode(1)
-            }
-        }
-        let links: [LinkSample]
-        do {
-            links = try LinkDump.links()
-        } catch {
-            printError("tectl: \(error)")
-            throw ExitCode(2)
-        }
-        let problems = loaded.checkHost(interfaces: Set(links.map(\.name)))
-        if !problems.isEmpty {
-            printError(problems.map(\.description).joined(separator: "\n"))
-            throw ExitCode(1)
-        }
-        return Snapshot(timestamp: Date(), links: links)
-    }
 }
 
-struct EmitFRR: ParsableCommand {
+struct EmitFRR: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frr",
         abstract: "FRR 8.4 configuration: link-bandwidth route-maps (bgp form) or weighted nexthop-groups (static form)."
@@ -109,15 +87,15 @@ struct EmitFRR: ParsableCommand {
 
     @OptionGroup var options: EmitOptions
 
-    func run() throws {
-        try options.run { loaded, plan throws(EmitError) in
+    func run() async throws {
+        try await options.run { loaded, plan throws(EmitError) in
             guard let frr = loaded.extensions.frr else { throw .missingSection("frr") }
             return try FRRConfigRenderer.render(plan, settings: frr, source: (loaded.file as NSString).lastPathComponent)
         }
     }
 }
 
-struct EmitSONiC: ParsableCommand {
+struct EmitSONiC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sonic",
         abstract: "SONiC APPL_DB ROUTE_TABLE entries (swssconfig JSON), weights quantized to the ASIC group size."
@@ -125,8 +103,8 @@ struct EmitSONiC: ParsableCommand {
 
     @OptionGroup var options: EmitOptions
 
-    func run() throws {
-        try options.run { loaded, plan throws(EmitError) in
+    func run() async throws {
+        try await options.run { loaded, plan throws(EmitError) in
             guard let sonic = loaded.extensions.sonic else { throw .missingSection("sonic") }
             return try SONiCRouteRenderer.render(plan, settings: sonic)
         }

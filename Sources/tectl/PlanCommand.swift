@@ -30,18 +30,9 @@ struct Plan: AsyncParsableCommand {
         let snap: Snapshot
         var live: LiveInputs?
         if let snapshot {
-            guard let data = FileManager.default.contents(atPath: snapshot) else {
-                printError("\(snapshot): cannot read the file")
-                throw ExitCode(1)
-            }
-            do {
-                snap = try Snapshot.decode(data)
-            } catch {
-                printError("\(snapshot): not a valid snapshot: \(describeDecodingError(error))")
-                throw ExitCode(1)
-            }
+            snap = try readSnapshotFileOrExit(snapshot)
         } else {
-            snap = try await collectSnapshotOrExit(policy: loaded)
+            snap = try await readLiveSnapshotOrExit(policy: loaded)
             live = LiveInputs(snapshot: snap)
         }
         // Live: the diff against the kernel (a dry-run reconcile) follows the plan.

@@ -97,7 +97,7 @@ struct Run: AsyncParsableCommand {
 
     private func runOnce() async throws {
         let loaded = try loadPolicyOrExit(policy)
-        let inputs = try await sampleLiveInputsOrExit(policy: loaded)
+        let inputs = LiveInputs(snapshot: try await readLiveSnapshotOrExit(policy: loaded, measured: false))
         let report: ReconcileReport
         do {
             let session = try KernelSession(ownership: loaded.policy.ownership)

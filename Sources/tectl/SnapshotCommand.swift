@@ -27,7 +27,7 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try loadPolicyOrExit(policy)
-        let snap = try await collectSnapshotOrExit(policy: loaded)
+        let snap = try await readLiveSnapshotOrExit(policy: loaded)
         let data = try snap.encoded() + Data("\n".utf8)
         if let output {
             do {
@@ -40,41 +40,4 @@ struct SnapshotCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(data)
         }
     }
-}
-
-/// Reads the live inputs of a policy (docs/feeds.md); exits 1 when a `dev` of the policy does
-/// not exist here, 2 when netlink cannot be read. Shared by `snapshot` and `plan`.
-func collectSnapshotOrExit(policy loaded: LoadedPolicy) async throws -> Snapshot {
-    let snap: Snapshot
-    do {
-        snap = try await TelemetryCollector(policy: loaded.policy).snapshot()
-    } catch {
-        printError("tectl: \(error)")
-        throw ExitCode(2)
-    }
-    let problems = loaded.checkHost(interfaces: Set(snap.links.map(\.name)))
-    if !problems.isEmpty {
-        printError(problems.map(\.description).joined(separator: "\n"))
-        throw ExitCode(1)
-    }
-    return snap
-}
-
-/// Live inputs of the one-shot kernel commands (`run --once`, `status --policy`): link state,
-/// feeds and latency from one telemetry sample. One reading has no counter history, so link
-/// utilization is 0 here; `plan` (one control interval) and the daemon (every cycle) measure it.
-func sampleLiveInputsOrExit(policy loaded: LoadedPolicy) async throws -> LiveInputs {
-    let snap: Snapshot
-    do {
-        snap = try await TelemetryCollector(policy: loaded.policy).sample()
-    } catch {
-        printError("tectl: \(error)")
-        throw ExitCode(2)
-    }
-    let problems = loaded.checkHost(interfaces: Set(snap.links.map(\.name)))
-    if !problems.isEmpty {
-        printError(problems.map(\.description).joined(separator: "\n"))
-        throw ExitCode(1)
-    }
-    return LiveInputs(snapshot: snap)
 }

@@ -27,7 +27,7 @@ struct Status: AsyncParsableCommand {
         let loaded = try policy.map { try loadPolicyOrExit($0) }
         // With a policy, the plan is computed from the same inputs `run --once` uses.
         var sampled: LiveInputs?
-        if let loaded { sampled = try await sampleLiveInputsOrExit(policy: loaded) }
+        if let loaded { sampled = LiveInputs(snapshot: try await readLiveSnapshotOrExit(policy: loaded, measured: false)) }
         var ownership = loaded?.policy.ownership ?? Ownership()
         if let p = `protocol` { ownership.protocolNumber = p }
         let text: String

@@ -120,12 +120,14 @@ private func diagnostics(_ yaml: String) -> [String] {
           - {name: prom, kind: prometheus-api, url: "http://127.0.0.1:9090"}
           - {name: smi, kind: nvidia-smi-csv}
           - {name: x, kind: prometheus-txt, url: "http://127.0.0.1:9400/metrics"}
+          - {name: t, kind: prometheus-text, url: "https://127.0.0.1:9400/metrics"}
 
         """
         #expect(diagnostics(yaml) == [
             "p.yaml:10:5: feeds[0]: a prometheus-api feed needs \"query\"",
             "p.yaml:11:5: feeds[1]: a nvidia-smi-csv feed needs \"path\"",
             "p.yaml:12:21: feeds[2].kind: unknown feed kind \"prometheus-txt\" (one of: prometheus-text, prometheus-api, nvidia-smi-csv, json-file); did you mean \"prometheus-text\"?",
+            "p.yaml:13:43: feeds[3].url: https:// is not supported yet; use http:// (put a local proxy in front of TLS endpoints)",
         ])
     }
 

@@ -242,7 +242,9 @@ private final class SolverRun {
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
-        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, 2 * warmMu) }
+        // A warm start resumes from where the last smoothing ended, but never from more than
+        // 8× finer than a cold start: after a change, a too-fine μ crawls (small trust region).
+        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, max(8 * warmMu, mu / 8)) }
         var bestBound = previousBound
         var sweeps = 0
         // A stage stops a little below the asked gap: later stages may still raise its MLU within

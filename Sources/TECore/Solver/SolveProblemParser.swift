@@ -279,25 +279,37 @@ private struct ProblemScanner {
     // MARK: names
 
     @inline(__always)
-    static func hash(_ s: ArraySlice<UInt8>) -> UInt64 {
+    static func hash(_ s: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in s { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        // FNV's low bits (the table index) mix poorly for names that differ in a digit or two;
+        // a 64-bit finalizer spreads them.
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
         return h
     }
 
     func lookup(_ name: ArraySlice<UInt8>) -> Int? {
         guard tableMask > 0 else { return nil }
-        var slot = Int(truncatingIfNeeded: Self.hash(name)) & tableMask
-        while true {
-            let v = table[slot]
-            if v < 0 { return nil }
-            if linkNameBytes[Int(v)].elementsEqual(name) { return Int(v) }
-            slot = (slot + 1) & tableMask
+        return name.withUnsafeBufferPointer { n -> Int? in
+            var slot = Int(truncatingIfNeeded: Self.hash(n)) & tableMask
+            while true {
+                let v = table[slot]
+                if v < 0 { return nil }
+                let same = linkNameBytes[Int(v)].withUnsafeBufferPointer { l -> Bool in
+                    guard l.count == n.count else { return false }
+                    for k in 0..<l.count where l[k] != n[k] { return false }
+                    return true
+                }
+                if same { return Int(v) }
+                slot = (slot + 1) & tableMask
+            }
         }
     }
 
     mutating func insert(_ name: ArraySlice<UInt8>, index: Int) {
-        var slot = Int(truncatingIfNeeded: Self.hash(name)) & tableMask
+        var slot = Int(truncatingIfNeeded: name.withUnsafeBufferPointer { Self.hash($0) }) & tableMask
         while table[slot] >= 0 { slot = (slot + 1) & tableMask }
         table[slot] = Int32(index)
     }
