@@ -2,8 +2,8 @@
 /// shape of the problem (resources, demands, priorities, paths). A periodic cycle whose shape did
 /// not change (same next-hops usable, same classes) starts the solver from the previous split
 /// instead of an even one, so it converges in fewer sweeps; a changed shape (a next-hop lost or
-/// back) solves cold. Warm and cold reach the same optimum within the solver's gap, so the plan's
-/// integer weights are the same (tested).
+/// back) solves cold. Warm and cold reach the same optimum within the solver's gap (tested: the
+/// same ideal shares within 0.001, the same group split within 1%).
 public struct PlannerWarmStart: Sendable, Equatable {
     var starts: [String: WarmStart] = [:]
     /// Solves that started warm, and all solves, since creation (for tests and logs).
