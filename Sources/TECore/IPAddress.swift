@@ -29,7 +29,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses dotted-quad IPv4 or any RFC 4291 IPv6 text form.
     public init?(_ text: String) {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
             bytes = withUnsafeBytes(of: &raw) { Array($0) }
@@ -45,12 +45,19 @@ public struct IPAddress: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// RFC 5952 text for IPv6, dotted quad for IPv4.
     public var description: String {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            inet_ntop(family == .ipv4 ? AF_INET : AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let ok: Bool = bytes.withUnsafeBytes { raw in
+                inet_ntop(family == .ipv4 ? AF_INET : AF_INET6, raw.baseAddress, buffer.baseAddress, 64) != nil
+            }
+            guard ok, let base = buffer.baseAddress else { return "?" }
+            return String(cString: base)
         }
-        guard ok else { return "?" }
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The bytes in one go (the synthesized hash feeds them one by one).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(family)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
@@ -99,18 +106,27 @@ public struct IPPrefix: Sendable, Hashable, Comparable, Codable, CustomStringCon
 
     /// Parses `ADDR/LEN`, or a bare address as a host prefix (/32, /128).
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let address = IPAddress(String(parts[0])) else { return nil }
-        if parts.count == 2 {
-            guard let length = Int(parts[1]), String(length) == parts[1] else { return nil }
-            self.init(address: address, length: length)
-        } else {
+        // No split: policies list up to 100,000 prefixes.
+        guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")) else {
+            guard let address = IPAddress(text) else { return nil }
             self.init(address: address, length: address.family.bitLength)
+            return
         }
+        let lengthText = text[text.utf8.index(after: slash)...]
+        guard !lengthText.utf8.contains(UInt8(ascii: "/")), let length = Int(lengthText), String(length) == lengthText,
+              let address = IPAddress(String(text[..<slash])) else { return nil }
+        self.init(address: address, length: length)
     }
 
     /// True when bits past the prefix length are set (`203.0.113.7/24`).
-    public var hasHostBits: Bool { address.masked(to: length) != address }
+    public var hasHostBits: Bool {
+        for (i, b) in address.bytes.enumerated() {
+            let bitsHere = max(0, min(8, length - i * 8))
+            let hostMask: UInt8 = bitsHere == 8 ? 0 : UInt8(truncatingIfNeeded: 0xFF >> bitsHere)
+            if b & hostMask != 0 { return true }
+        }
+        return false
+    }
 
     /// The same prefix with host bits cleared.
     public var canonical: IPPrefix { IPPrefix(address: address.masked(to: length), length: length) ?? self }

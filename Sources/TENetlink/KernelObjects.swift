@@ -1,3 +1,4 @@
+import Glibc
 import TECore
 
 /// A single nexthop object (a gateway on a device) as tectl installs it or the kernel reports it.
@@ -183,7 +184,16 @@ public struct RouteKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// `203.0.113.0/24`.
-    public var prefixText: String { prefix.map(\.description) ?? "?/\(length)" }
+    public var prefixText: String {
+        // Straight from the words, without arrays: reports list up to 100,000 routes.
+        let text: String? = withDestination { destination in
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+                guard let base = buffer.baseAddress, inet_ntop(family == .ipv4 ? AF_INET : AF_INET6, destination, base, 64) != nil else { return nil }
+                return String(cString: base)
+            }
+        }
+        return "\(text ?? "?")/\(length)"
+    }
 
     public var description: String { "\(prefixText) table \(table)" + (metric != 0 ? " metric \(metric)" : "") }
 

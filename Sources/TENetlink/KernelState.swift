@@ -38,7 +38,8 @@ public struct KernelState: Sendable, Equatable {
 
     /// Dumps the kernel through `socket`: every nexthop, the routes of `protocolNumber` and every
     /// route in `tables` (so foreign routes there are seen and left alone), every rule.
-    public static func read(socket: RouteSocket, protocolNumber: UInt8, tables: Set<UInt32>) throws(NetlinkError) -> KernelState {
+    /// With `routes: false` the route dumps are left out (`routes` stays empty).
+    public static func read(socket: RouteSocket, protocolNumber: UInt8, tables: Set<UInt32>, routes: Bool = true) throws(NetlinkError) -> KernelState {
         guard let dump = tectl_dump_new() else { throw NetlinkError(operation: "dump", message: "out of memory") }
         defer { tectl_dump_free(dump) }
         var state = KernelState()
@@ -50,7 +51,7 @@ public struct KernelState: Sendable, Equatable {
         }
         let tableList = tables.sorted()
         for family in [AddressFamily.ipv4, .ipv6] {
-            let rrc = tableList.withUnsafeBufferPointer { t in
+            let rrc = !routes ? 0 : tableList.withUnsafeBufferPointer { t in
                 tectl_dump_routes(socket.fd, dump, family.kernelValue, protocolNumber, t.baseAddress, UInt32(t.count))
             }
             guard rrc >= 0 else { throw NetlinkError(operation: "RTM_GETROUTE dump (\(family.rawValue))", errno: -rrc, message: errnoText(-rrc)) }

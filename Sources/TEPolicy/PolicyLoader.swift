@@ -22,7 +22,9 @@ public enum PolicyLoader {
     public static func load(yaml: String, file: String) throws(PolicyValidationError) -> LoadedPolicy {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            // `.basic`: no implicit tag resolution (regexes per scalar); YAMLReader reads every
+            // scalar itself.
+            guard let node = try Yams.compose(yaml: yaml, .basic) else {
                 throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: file, line: 1, column: 1, message: "the file is empty; a policy starts with \"version: 1\"")])
             }
             root = node

@@ -208,7 +208,9 @@ final class PolicyParser {
 
     func parseRoute(_ node: Node, path: String) -> RouteEntry? {
         guard let f = reader.mapping(node, path: path, allowed: Self.routeKeys, required: ["class", "nexthops"]) else { return nil }
-        var prefixNodes: [(Node, String)] = []
+        // Paths are built only when needed (a diagnostic, the location record): a policy may list
+        // 100,000 prefixes in one entry.
+        var prefixNodes: [(Node, Int?)] = []
         switch (f["prefix"], f["prefixes"]) {
         case (nil, nil):
             reader.error(node, "\(path): missing \"prefix\" or \"prefixes\"")
@@ -216,16 +218,19 @@ final class PolicyParser {
             _ = p
             reader.error(f.keyNode("prefixes") ?? ps, "\(path): give either \"prefix\" or \"prefixes\", not both")
         case (let p?, nil):
-            prefixNodes = [(p, f.path("prefix"))]
+            prefixNodes = [(p, nil)]
         case (nil, let ps?):
             if let items = reader.sequence(ps, path: f.path("prefixes")) {
                 if items.isEmpty { reader.error(ps, "\(f.path("prefixes")): must list at least one prefix") }
-                prefixNodes = items.enumerated().map { ($1, "\(f.path("prefixes"))[\($0)]") }
+                prefixNodes = items.enumerated().map { ($1, $0) }
+                reader.reserveLocations(items.count)
             }
         }
         var prefixes: [IPPrefix] = []
         var located: [(IPPrefix, Node)] = []
-        for (n, p) in prefixNodes {
+        let prefixesPath = f.path("prefixes")
+        for (n, index) in prefixNodes {
+            let p = index.map { "\(prefixesPath)[\($0)]" } ?? f.path("prefix")
             guard let s = reader.string(n, path: p) else { continue }
             guard let prefix = IPPrefix(s) else {
                 reader.error(n, "\(p): \"\(s)\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
@@ -387,7 +392,8 @@ final class PolicyParser {
         }
 
         // (table, prefix) → where it was first routed.
-        var routed: [String: String] = [:]
+        var routed: [RoutedPrefix: String] = [:]
+        routed.reserveCapacity(routeReferences.reduce(0) { $0 + $1.prefixes.count })
         for r in routeReferences {
             var table: UInt32?
             if let className = r.className {
@@ -412,7 +418,7 @@ final class PolicyParser {
             }
             guard let table else { continue }
             for (prefix, node) in r.prefixes {
-                let key = "\(table) \(prefix)"
+                let key = RoutedPrefix(table: table, prefix: prefix)
                 if let earlier = routed[key] {
                     reader.error(node, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(earlier)")
                 } else {
@@ -421,6 +427,12 @@ final class PolicyParser {
             }
         }
     }
+}
+
+/// A (table, prefix) pair, the key of duplicate-route detection.
+struct RoutedPrefix: Hashable {
+    var table: UInt32
+    var prefix: IPPrefix
 }
 
 /// `host:port` with an IPv4 address, a bracketed IPv6 address or a name.

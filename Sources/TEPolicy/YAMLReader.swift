@@ -26,6 +26,9 @@ final class YAMLReader {
 
     func record(_ path: String, _ node: Node) { locations[path] = location(of: node) }
 
+    /// Room for `count` more recorded locations (a long list of prefixes).
+    func reserveLocations(_ count: Int) { locations.reserveCapacity(locations.count + count) }
+
     /// A mapping's entries by key, in file order. Unknown keys are reported with a suggestion;
     /// missing required keys are reported at the mapping.
     func mapping(_ node: Node, path: String, allowed: [String], required: [String] = []) -> Fields? {

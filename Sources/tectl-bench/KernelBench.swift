@@ -42,7 +42,7 @@ struct KernelBench: ParsableCommand {
 
     func run() throws {
         print("kernel: \(try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), tectl: \(Self.tectlPath)")
-        print("routes      ip -batch      tectl run      reconcile      ratio        parse        apply  ratio(apply)")
+        print("routes      ip -batch  tectl run --once  ratio(end to end)    reconcile  ratio(reconcile)        apply  ratio(apply)   policy parse")
         for n in routes {
             var ipBest = Double.infinity, tectlBest = Double.infinity, reconcileBest = Double.infinity, parseBest = Double.infinity, applyBest = Double.infinity
             for _ in 0..<repeats {
@@ -53,9 +53,9 @@ struct KernelBench: ParsableCommand {
                 parseBest = min(parseBest, t.parse)
                 applyBest = min(applyBest, t.apply)
             }
-            print(String(format: "%-8d %10.3f s %12.3f s %12.3f s %9.2f× %10.3f s %10.3f s %9.2f×", n, ipBest, tectlBest, reconcileBest, ipBest / tectlBest, parseBest, applyBest, ipBest / applyBest))
+            print(String(format: "%-8d %10.3f s %15.3f s %17.2f× %10.3f s %16.2f× %10.3f s %11.2f× %12.3f s", n, ipBest, tectlBest, ipBest / tectlBest, reconcileBest, ipBest / reconcileBest, applyBest, ipBest / applyBest, parseBest))
         }
-        print("ratio = ip -batch / tectl run --once (end to end, incl. policy parse); reconcile = dump+diff+apply+verify in-process; parse = policy load; apply = sending the requests and reading every ack")
+        print("ratio = ip -batch time / tectl time (> 1: tectl is faster). end to end = the tectl process: start, policy parse, feature probes, plan, dump, diff, apply, verification, report; reconcile = dump+diff+apply+verify in-process; apply = sending the requests and reading every ack; policy parse = PolicyLoader.load in-process")
         if reweightRoutes > 0 {
             for compat in [true, false] {
                 let t = try timeReweight(reweightRoutes, compat: compat)

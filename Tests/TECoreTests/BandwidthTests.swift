@@ -47,4 +47,32 @@ import Testing
         #expect(IPPrefix("203.0.113/24") == nil)
         #expect(IPPrefix("198.51.100.1")?.length == 32)
     }
+
+    @Test func hostBitsAtEveryBoundary() {
+        #expect(IPPrefix("203.0.113.0/24")?.hasHostBits == false)
+        #expect(IPPrefix("203.0.113.128/25")?.hasHostBits == false)
+        #expect(IPPrefix("203.0.113.64/25")?.hasHostBits == true)
+        #expect(IPPrefix("203.0.113.1/32")?.hasHostBits == false)
+        #expect(IPPrefix("0.0.0.0/0")?.hasHostBits == false)
+        #expect(IPPrefix("0.0.0.1/0")?.hasHostBits == true)
+        #expect(IPPrefix("2001:db8:1000:ffff::/64")?.hasHostBits == false)
+        #expect(IPPrefix("2001:db8:1000:ffff::8000/113")?.hasHostBits == false)
+        #expect(IPPrefix("2001:db8:1000:ffff::4000/113")?.hasHostBits == true)
+    }
+
+    @Test func rejectsMalformedLengths() {
+        #expect(IPPrefix("203.0.113.0/24/1") == nil)
+        #expect(IPPrefix("203.0.113.0/024") == nil)
+        #expect(IPPrefix("203.0.113.0/") == nil)
+        #expect(IPPrefix("/24") == nil)
+        #expect(IPPrefix("203.0.113.0/-1") == nil)
+        #expect(IPPrefix("2001:db8::/129") == nil)
+    }
+
+    @Test func equalPrefixesHashEqual() throws {
+        let a = try #require(IPPrefix("2001:DB8::/32")), b = try #require(IPPrefix("2001:db8:0::/32"))
+        #expect(a == b)
+        #expect(Set([a, b]).count == 1)
+        #expect(Set([a, try #require(IPPrefix("2001:db8::/33"))]).count == 2)
+    }
 }
