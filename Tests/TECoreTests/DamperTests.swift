@@ -154,7 +154,8 @@ private let settings = Damper.Settings(hysteresis: 0.05, minChangeInterval: .sec
     }
 
     /// Any telemetry noise, however large, changes a group at most once per min_change_interval,
-    /// and each non-urgent change moves no share by more than max_step (plus the quantization error).
+    /// and each non-urgent change moves no share by more than max_step (plus the quantization error
+    /// of the two integer groups).
     @Test func arbitraryNoiseIsRateLimitedAndStepLimited() async {
         await propertyCheck(count: 8, input: Gen.int(in: 2...6), Gen.int(in: 0...Int(UInt32.max))) { n, seed in
             var rng = SplitMix(seed: UInt64(seed))
@@ -171,7 +172,9 @@ private let settings = Damper.Settings(hysteresis: 0.05, minChangeInterval: .sec
                 let s = shares(r.plan.routes[0])
                 if let previous, r.decisions[0] == .step {
                     let moved = zip(previous, s).map { abs($0 - $1) }.max() ?? 0
-                    #expect(moved <= settings.maxStep + quantum, "moved \(moved)")
+                    // Both groups are integer weights: each share may sit a quantum off its
+                    // damped ideal, so two quanta separate them at most.
+                    #expect(moved <= settings.maxStep + 2 * quantum, "moved \(moved)")
                 }
                 previous = s
             }
