@@ -83,8 +83,9 @@ private struct ProblemScanner {
     var i = 0
     var path: [PathComponent] = []
     var problem = SolveProblem()
-    /// Open-addressing table of link indices (−1 = empty), keyed by the FNV-1a hash of the name.
-    var table: [Int32] = []
+    /// Open-addressing table keyed by the FNV-1a hash of the name: each slot holds the hash's high
+    /// 32 bits and the link index + 1 (0 = empty), so most probes settle without touching the names.
+    var table: [UInt64] = []
     var tableMask = 0
     /// Link names, back to back; name n is namePool[nameStart[n] ..< nameStart[n + 1]].
     var namePool: [UInt8] = []
@@ -387,15 +388,20 @@ private struct ProblemScanner {
         table.withUnsafeBufferPointer { table -> Int? in
             nameStart.withUnsafeBufferPointer { starts -> Int? in
                 namePool.withUnsafeBufferPointer { pool -> Int? in
-                    var slot = Int(truncatingIfNeeded: Self.hash(n)) & tableMask
+                    let h = Self.hash(n)
+                    let tag = h & 0xFFFF_FFFF_0000_0000
+                    var slot = Int(truncatingIfNeeded: h) & tableMask
                     while true {
-                        let v = Int(table[slot])
-                        if v < 0 { return nil }
-                        let s = starts[v], count = starts[v + 1] - s
-                        if count == n.count {
-                            var k = 0
-                            while k < count, pool[s + k] == n[k] { k += 1 }
-                            if k == count { return v }
+                        let entry = table[slot]
+                        if entry == 0 { return nil }
+                        let v = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                            let s = starts[v], count = starts[v + 1] - s
+                            if count == n.count {
+                                var k = 0
+                                while k < count, pool[s + k] == n[k] { k += 1 }
+                                if k == count { return v }
+                            }
                         }
                         slot = (slot + 1) & tableMask
                     }
@@ -405,9 +411,10 @@ private struct ProblemScanner {
     }
 
     mutating func insert(_ n: UnsafeBufferPointer<UInt8>, index: Int) {
-        var slot = Int(truncatingIfNeeded: Self.hash(n)) & tableMask
-        while table[slot] >= 0 { slot = (slot + 1) & tableMask }
-        table[slot] = Int32(index)
+        let h = Self.hash(n)
+        var slot = Int(truncatingIfNeeded: h) & tableMask
+        while table[slot] != 0 { slot = (slot + 1) & tableMask }
+        table[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
     }
 
     // MARK: grammar
@@ -496,7 +503,7 @@ private struct ProblemScanner {
         var size = 16
         let count = nameStart.count - 1
         while size < count * 2 { size *= 2 }
-        table = [Int32](repeating: -1, count: size)
+        table = [UInt64](repeating: 0, count: size)
         tableMask = size - 1
         let pool = namePool
         for n in 0..<count {
