@@ -74,23 +74,6 @@ void tectl_nl_close(int fd) {
     if (fd >= 0) close(fd);
 }
 
-int tectl_nl_drain(int fd) {
-    static const size_t size = 64 * 1024;
-    char buf[64 * 1024];
-    int messages = 0;
-    for (;;) {
-        ssize_t n = recv(fd, buf, size, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return messages;
-            return -errno; /* -ENOBUFS: events were lost */
-        }
-        if (n == 0) return messages;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
-            messages++;
-    }
-}
-
 /* The protocol of a route, rule or nexthop notification; -1 for other messages. */
 static int message_protocol(const struct nlmsghdr *h) {
     switch (h->nlmsg_type) {
@@ -121,12 +104,13 @@ static int message_protocol(const struct nlmsghdr *h) {
     }
 }
 
-int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel) {
+/* Reads every queued message without blocking; returns how many, or -errno (-ENOBUFS: events
+ * were lost). With `owned` set, counts the notifications of `protocol` not sent from
+ * `ignore_port`, and in `by_kernel` those the kernel made itself (port 0). */
+static int read_queued(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel) {
     static const size_t size = 64 * 1024;
     char buf[64 * 1024];
     int messages = 0;
-    *owned = 0;
-    *by_kernel = 0;
     for (;;) {
         ssize_t n = recv(fd, buf, size, MSG_DONTWAIT);
         if (n < 0) {
@@ -137,12 +121,23 @@ int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *own
         if (n == 0) return messages;
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
             messages++;
+            if (owned == NULL) continue;
             if (ignore_port != 0 && h->nlmsg_pid == ignore_port) continue;
             if (message_protocol(h) != (int)protocol) continue;
             (*owned)++;
             if (h->nlmsg_pid == 0) (*by_kernel)++;
         }
     }
+}
+
+int tectl_nl_drain(int fd) {
+    return read_queued(fd, 0, 0, NULL, NULL);
+}
+
+int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel) {
+    *owned = 0;
+    *by_kernel = 0;
+    return read_queued(fd, protocol, ignore_port, owned, by_kernel);
 }
 
 uint32_t tectl_nl_port(int fd) {
