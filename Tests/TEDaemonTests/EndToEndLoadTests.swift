@@ -6,11 +6,11 @@ import TELab
 import TENetlink
 @testable import TEDaemon
 
-/// End to end, like `EndToEndTests`: the real `tectl run` process in a namespace lab. Here the
-/// daemon is kept busy from outside — scraped by hundreds of clients at once while an uplink
-/// flaps, and probed by `tectl status` in another process.
-@Suite(.serialized, .enabled(if: isRoot, "needs root: creates network namespaces and runs tectl run in them"))
-struct EndToEndLoadTests {
+/// More of `EndToEndTests` (the same serialized suite: its tests block a thread each while they
+/// wait, and two such suites side by side would starve the test run's concurrency pool on two
+/// cores). Here the daemon is kept busy from outside — scraped by hundreds of clients at once
+/// while an uplink flaps, and probed by `tectl status` in another process.
+extension EndToEndTests {
     /// One answer of the daemon's HTTP endpoint.
     typealias Scrape = (path: String, status: Int, headers: [String: String], body: String)
 
@@ -29,12 +29,11 @@ struct EndToEndLoadTests {
     }
 
     @Test func hundredsOfConcurrentScrapesAreAnsweredWhileAnUplinkFlapsAndTheGroupReconverges() throws {
-        let lab = try DaemonLab(uplinks: 2)
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, policy, daemon) = try DaemonLab.running(
             capacities: ["100M", "100M"],
-            control: "interval: 250ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5"
-        ))
-        let daemon = try lab.start(policy: policy, name: "scrape")
+            control: "interval: 250ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5",
+            name: "scrape"
+        )
         defer { daemon.kill() }
         #expect(lab.waitForStatusMatch(policy: policy))
         let planned = try #require(try lab.weights())
@@ -112,13 +111,12 @@ struct EndToEndLoadTests {
     /// probes the kernel's features with short-lived objects of tectl's protocol; the running
     /// daemon must not take them for someone changing its objects.
     @Test func statusInAnotherProcessTriggersNoReconcile() throws {
-        let lab = try DaemonLab(uplinks: 2)
         // interval 1h: after the first cycle only events can cause a reconcile.
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, policy, daemon) = try DaemonLab.running(
             capacities: ["100M", "100M"],
-            control: "interval: 1h, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5"
-        ))
-        let daemon = try lab.start(policy: policy, name: "probe")
+            control: "interval: 1h, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5",
+            name: "probe"
+        )
         defer { daemon.kill() }
         #expect(try lab.waitForWeights { $0.count == 2 } != nil)
         Thread.sleep(forTimeInterval: 0.3)

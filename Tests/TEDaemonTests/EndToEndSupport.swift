@@ -199,6 +199,14 @@ final class UnsteeredLoad: Sendable {
 }
 
 extension DaemonLab {
+    /// A lab of `capacities.count` uplinks with `DaemonLab.policy(capacities:control:)` written to
+    /// p.yaml and `tectl run` started on it (killed when the process is released).
+    static func running(capacities: [String], control: String, name: String) throws -> (lab: DaemonLab, policy: String, daemon: DaemonProcess) {
+        let lab = try DaemonLab(uplinks: capacities.count)
+        let policy = try lab.write("p.yaml", DaemonLab.policy(capacities: capacities, control: control))
+        return (lab, policy, try lab.start(policy: policy, name: name))
+    }
+
     /// Starts `tectl run` and waits until /healthz says the first reconcile succeeded.
     func start(policy: String, name: String, arguments: [String] = []) throws -> DaemonProcess {
         let daemon = try DaemonProcess(lab: self, policy: policy, name: name, arguments: arguments)

@@ -12,12 +12,11 @@ struct EndToEndTests {
     // MARK: 1. carrier flaps
 
     @Test func carrierLossLeavesOnlySurvivorsAndNoPacketOnTheDeadUplinkThenItRejoinsPaced() throws {
-        let lab = try DaemonLab(uplinks: 3)
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, policy, daemon) = try DaemonLab.running(
             capacities: ["100M", "100M", "200M"],
-            control: "interval: 1s, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.1"
-        ))
-        let daemon = try lab.start(policy: policy, name: "flap")
+            control: "interval: 1s, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.1",
+            name: "flap"
+        )
         defer { daemon.kill() }
         let g1 = DaemonLab.gateway(1), g2 = DaemonLab.gateway(2), g3 = DaemonLab.gateway(3)
         let initial = try #require(try lab.waitForWeights { $0.count == 3 })
@@ -69,12 +68,11 @@ struct EndToEndTests {
     // MARK: 2. 1,000 flaps, no leak
 
     @Test func aThousandFlapsLeaveTheSameKernelObjects() throws {
-        let lab = try DaemonLab(uplinks: 2)
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, policy, daemon) = try DaemonLab.running(
             capacities: ["100M", "100M"],
-            control: "interval: 500ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5"
-        ))
-        let daemon = try lab.start(policy: policy, name: "leak")
+            control: "interval: 500ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5",
+            name: "leak"
+        )
         defer { daemon.kill() }
         #expect(lab.waitForStatusMatch(policy: policy))
         let before = try lab.kernel()
@@ -202,13 +200,12 @@ struct EndToEndTests {
     // MARK: 5. adaptation with real traffic
 
     @Test func unsteeredLoadMovesWeightAwayAndBack() throws {
-        let lab = try DaemonLab(uplinks: 2)
         // 2 Mbit/s uplinks: 60% is ~2,600 small datagrams a second, cheap on a loaded machine.
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, _, daemon) = try DaemonLab.running(
             capacities: ["2M", "2M"],
-            control: "interval: 250ms, hysteresis: 0.05, min_change_interval: 500ms, max_step: 0.25, utilization_half_life: 500ms"
-        ))
-        let daemon = try lab.start(policy: policy, name: "adapt")
+            control: "interval: 250ms, hysteresis: 0.05, min_change_interval: 500ms, max_step: 0.25, utilization_half_life: 500ms",
+            name: "adapt"
+        )
         defer { daemon.kill() }
         let balanced = try #require(try lab.waitForWeights { abs(DaemonLab.share(1, $0) - 0.5) < 0.02 })
         #expect(balanced.count == 2)

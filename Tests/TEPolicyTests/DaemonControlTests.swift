@@ -19,15 +19,6 @@ import Testing
         """
     }
 
-    static func diagnostics(_ yaml: String) -> [String] {
-        do {
-            _ = try PolicyLoader.load(yaml: yaml, file: "p.yaml")
-            return []
-        } catch {
-            return error.diagnostics.map(\.description)
-        }
-    }
-
     @Test func defaultsTo20msAndTakesAnyDurationUpToOneSecond() throws {
         #expect(try PolicyLoader.load(yaml: Self.policy("interval: 1s"), file: "p.yaml").policy.control.eventSettle == .milliseconds(20))
         for (text, value) in [("0s", Duration.zero), ("5ms", .milliseconds(5)), ("1s", .seconds(1)), ("250us", .microseconds(250))] {
@@ -42,6 +33,6 @@ import Testing
         ("event_setle: 20ms", "p.yaml:2:11: control.event_setle: unknown key \"event_setle\"; did you mean \"event_settle\"?"),
     ])
     func rejectsOutOfRangeAndMisspelledValuesWithTheirPlace(control: String, expected: String) {
-        #expect(Self.diagnostics(Self.policy(control)) == [expected])
+        #expect(diagnostics(Self.policy(control)) == [expected])
     }
 }
