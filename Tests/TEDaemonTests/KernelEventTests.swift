@@ -177,6 +177,47 @@ struct KernelEventTests {
         }
     }
 
+    /// `control.event_settle` delays the report of changes the kernel made by itself: with
+    /// compat mode (the default), an IPv6 route over a group whose only member lost carrier is
+    /// removed by the kernel with a notification of port 0.
+    @Test(arguments: [Duration.seconds(1), .zero])
+    func kernelMadeChangesAreReportedAfterEventSettle(settle: Duration) async throws {
+        let ns = try NetworkNamespace(prefix: "tectl-ev")
+        try ns.ipBatch("""
+            link add eth1 type veth peer name peer1
+            link set eth1 up
+            link set peer1 up
+            addr add 2001:db8:0:1::2/64 dev eth1 nodad
+            neigh replace 2001:db8:0:1::1 lladdr 02:00:00:00:01:01 dev eth1 nud permanent
+            nexthop add id 2113929217 via 2001:db8:0:1::1 dev eth1 proto 250
+            nexthop add id 2113961984 group 2113929217 proto 250
+            route add 2001:db8:ff::/64 nhid 2113961984 proto 250
+
+            """)
+        let programmer = try ns.perform { try KernelProgrammer(ownership: Ownership(), logger: Logger(label: "test")) }
+        var control = ControlSettings()
+        control.eventSettle = settle
+        programmer.configure(control: control)
+        let events = try #require(programmer.events())
+        let start = ContinuousClock.now
+        try ns.ip("link", "set", "peer1", "down")
+        let first = await withTaskGroup(of: TimedEvent?.self) { group in
+            group.addTask { await events.first { _ in true } }
+            group.addTask { try? await Task.sleep(for: .seconds(5)); return nil }
+            let r = await group.next() ?? nil
+            group.cancelAll()
+            return r
+        }
+        let elapsed = ContinuousClock.now - start
+        let event = try #require(first, "no owned-object event within 5 s")
+        if case .ownedObjectChanged = event.event {} else { Issue.record("event \(event.event)") }
+        if settle > .zero {
+            #expect(elapsed >= settle, "reported after \(elapsed), before event_settle \(settle)")
+        } else {
+            #expect(elapsed < .seconds(1), "reported after \(elapsed) with event_settle 0")
+        }
+    }
+
     @Test func aRestartAdoptsTheInstalledWeightsAndWritesNothing() async throws {
         let lab = try KernelControllerLab()
         let first = RunningController()
