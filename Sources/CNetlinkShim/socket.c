@@ -104,10 +104,42 @@ static int message_protocol(const struct nlmsghdr *h) {
     }
 }
 
+/* The first u32 attribute `type` of a message whose attributes start `header` bytes in. */
+static int u32_attribute(const struct nlmsghdr *h, size_t header, unsigned short type, uint32_t *value) {
+    if (h->nlmsg_len < NLMSG_LENGTH(header)) return 0;
+    int left = (int)h->nlmsg_len - (int)NLMSG_LENGTH(NLMSG_ALIGN(header));
+    const struct rtattr *a = (const struct rtattr *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(header));
+    for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+        if ((a->rta_type & NLA_TYPE_MASK) == type && RTA_PAYLOAD(a) >= 4) {
+            memcpy(value, RTA_DATA(a), 4);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* True for a notification about one of the feature-detection probes. */
+static int is_probe(const struct nlmsghdr *h, const tectl_probe_objects *probes) {
+    uint32_t v = 0;
+    switch (h->nlmsg_type) {
+    case 104: /* RTM_NEWNEXTHOP */
+    case 105: /* RTM_DELNEXTHOP */
+        return u32_attribute(h, 8 /* struct nhmsg */, 1 /* NHA_ID */, &v) && v >= probes->nexthop_first && v <= probes->nexthop_last;
+    case RTM_NEWRULE:
+    case RTM_DELRULE: {
+        uint32_t table = ((const struct fib_rule_hdr *)NLMSG_DATA(h))->table;
+        (void)u32_attribute(h, sizeof(struct fib_rule_hdr), FRA_TABLE, &table);
+        return u32_attribute(h, sizeof(struct fib_rule_hdr), FRA_PRIORITY, &v) && v == probes->rule_priority && table == probes->rule_table;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* Reads every queued message without blocking; returns how many, or -errno (-ENOBUFS: events
  * were lost). With `owned` set, counts the notifications of `protocol` not sent from
- * `ignore_port`, and in `by_kernel` those the kernel made itself (port 0). */
-static int read_queued(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel) {
+ * `ignore_port` nor about `probes`, and in `by_kernel` those the kernel made itself (port 0). */
+static int read_queued(int fd, uint8_t protocol, uint32_t ignore_port, const tectl_probe_objects *probes, int *owned, int *by_kernel) {
     static const size_t size = 64 * 1024;
     char buf[64 * 1024];
     int messages = 0;
@@ -124,6 +156,7 @@ static int read_queued(int fd, uint8_t protocol, uint32_t ignore_port, int *owne
             if (owned == NULL) continue;
             if (ignore_port != 0 && h->nlmsg_pid == ignore_port) continue;
             if (message_protocol(h) != (int)protocol) continue;
+            if (probes != NULL && is_probe(h, probes)) continue;
             (*owned)++;
             if (h->nlmsg_pid == 0) (*by_kernel)++;
         }
@@ -131,13 +164,13 @@ static int read_queued(int fd, uint8_t protocol, uint32_t ignore_port, int *owne
 }
 
 int tectl_nl_drain(int fd) {
-    return read_queued(fd, 0, 0, NULL, NULL);
+    return read_queued(fd, 0, 0, NULL, NULL, NULL);
 }
 
-int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel) {
+int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, const tectl_probe_objects *probes, int *owned, int *by_kernel) {
     *owned = 0;
     *by_kernel = 0;
-    return read_queued(fd, protocol, ignore_port, owned, by_kernel);
+    return read_queued(fd, protocol, ignore_port, probes, owned, by_kernel);
 }
 
 uint32_t tectl_nl_port(int fd) {

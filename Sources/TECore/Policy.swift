@@ -47,6 +47,10 @@ public struct ControlSettings: Sendable, Equatable {
     public var listen: String
     /// Half-life of the utilization EWMA.
     public var utilizationHalfLife: Duration
+    /// How long the daemon waits before acting on owned objects the kernel changed by itself
+    /// (carrier loss), so that the link event explaining them is seen first (docs/daemon.md).
+    public var eventSettle: Duration = ControlSettings.defaultEventSettle
+    public static let defaultEventSettle: Duration = .milliseconds(20)
 
     public init(
         interval: Duration = .seconds(1),

@@ -105,6 +105,7 @@ public final class Controller: Service {
             "policy": "\(initialPolicy.file)", "dry_run": "\(options.dryRun)",
             "interval": "\(initialPolicy.policy.control.interval)",
         ])
+        programmer.configure(control: initialPolicy.policy.control)
         await adopt(&loop)
         let inbox = self.inbox
         let interval = LockedBox(initialPolicy.policy.control.interval)
@@ -218,7 +219,15 @@ public final class Controller: Service {
         }
         guard let snapshot = loop.snapshot else { return wantsSample }
         if batch.sample == nil && !batch.hasEvents && !batch.reload { return wantsSample }
+        await program(snapshot, batch: batch, &loop, mayRetry: true)
+        return wantsSample
+    }
 
+    /// Plans from `snapshot`, damps and reconciles. When the kernel refuses next-hops only
+    /// because their devices lost carrier before the link event reached the loop, takes the
+    /// devices' state read after the refusal as the newest link state and, with `mayRetry`,
+    /// plans and reconciles once more; a retry that succeeds is not a failed reconcile.
+    private func program(_ snapshot: Snapshot, batch: TriggerBatch, _ loop: inout LoopState, mayRetry: Bool) async {
         let solveStart = ContinuousClock.now
         let plan = loop.engine.plan(policy: loop.loaded.policy, snapshot: snapshot)
         metrics.recordSolve(ContinuousClock.now - solveStart)
@@ -253,6 +262,20 @@ public final class Controller: Service {
             for change in report.changes {
                 logger.info(options.dryRun ? "would change" : "changed", metadata: ["change": "\(change)"])
             }
+        } catch let refused as NextHopDevicesDown where mayRetry {
+            var fresh = snapshot
+            for link in refused.links {
+                let event = TimedEvent(.link(name: link.name, operState: link.operState, carrier: link.carrier))
+                loop.linkEvents[link.name] = event
+                Self.apply(event.event, to: &fresh)
+            }
+            loop.snapshot = fresh
+            loop.lastPlan = damped.plan
+            logger.info("next-hop devices lost carrier before their link event; re-planning and retrying", metadata: [
+                "devices": "\(refused.links.map { "\($0.name):\($0.operState),carrier=\($0.carrier)" }.sorted().joined(separator: " "))",
+            ])
+            await program(fresh, batch: batch, &loop, mayRetry: false)
+            return
         } catch {
             metrics.recordReconcile(success: false, changes: 0, at: 0)
             if error is NetlinkError { metrics.recordNetlinkError() }
@@ -262,7 +285,6 @@ public final class Controller: Service {
             metrics.record(snapshot: snapshot)
         }
         loop.lastPlan = damped.plan
-        return wantsSample
     }
 
     /// Re-reads the policy file. An invalid file changes nothing and logs every FILE:LINE:COL.
@@ -272,6 +294,7 @@ public final class Controller: Service {
             let fresh = try readPolicy(path)
             loop.loaded = fresh
             loop.damper.settings = Damper.Settings(fresh.policy.control, maxGroupWeight: options.maxGroupWeight)
+            programmer.configure(control: fresh.policy.control)
             metrics.countReload(result: "ok")
             logger.info("policy reloaded", metadata: ["policy": "\(path)"])
         } catch {

@@ -63,6 +63,23 @@ public struct ProgramReport: Sendable, Equatable {
     public var inSync: Bool { changeCount == 0 }
 }
 
+/// A reconcile the kernel refused only because next-hop devices are down or have no carrier,
+/// which the controller's link state did not say yet (the link event was still on its way).
+/// The controller takes `links` (those devices, read again after the refusal) as the newest
+/// link state, re-plans and retries once.
+public struct NextHopDevicesDown: Error, CustomStringConvertible {
+    public var links: [LinkSample]
+    /// What the kernel refused.
+    public var refusal: any Error
+
+    public init(links: [LinkSample], refusal: any Error) {
+        self.links = links
+        self.refusal = refusal
+    }
+
+    public var description: String { "next-hop devices down (\(links.map(\.name).sorted().joined(separator: ", "))): \(refusal)" }
+}
+
 /// Where plans go. The kernel's reconciler dumps what is installed, diffs against the plan and
 /// writes only the difference: reconciling an unchanged plan writes nothing (the restart that
 /// adopts what tectl owns relies on it).
@@ -77,11 +94,14 @@ public protocol RouteProgrammer: Sendable {
     /// Changes to what the programmer installed that it did not make (`.ownedObjectChanged`),
     /// and lost notifications (`.resync`); nil when it cannot watch. Called once per run.
     func events() -> AsyncStream<TimedEvent>?
+    /// The running policy's `control:` settings, at start and after every reload.
+    func configure(control: ControlSettings)
 }
 
 extension RouteProgrammer {
     public func installedWeights(policy: Policy) async throws -> [String: [String: Int]] { [:] }
     public func events() -> AsyncStream<TimedEvent>? { nil }
+    public func configure(control: ControlSettings) {}
 }
 
 /// Computes plans; may keep warm-start state between calls.

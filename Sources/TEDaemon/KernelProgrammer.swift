@@ -1,4 +1,6 @@
+import Glibc
 import Logging
+import Synchronization
 import TECore
 import TENetlink
 
@@ -17,6 +19,10 @@ public actor KernelProgrammer: RouteProgrammer {
     private nonisolated let monitor: KernelEventMonitor
     private nonisolated let protocolNumber: UInt8
     private nonisolated let ownPort: UInt32
+    /// Feature-detection probes (of `tectl status` or `plan` in another process): not changes.
+    private nonisolated let probes: ProbeObjects
+    /// `control.event_settle` of the running policy.
+    private nonisolated let eventSettle = Mutex<Duration>(ControlSettings.defaultEventSettle)
     /// Tests only: a slow event reader, so that a burst overflows the event socket.
     nonisolated let eventReadPause: Duration
     /// Largest sum of group weights the running kernel takes (plan and damp with it).
@@ -38,10 +44,20 @@ public actor KernelProgrammer: RouteProgrammer {
         self.maxGroupWeight = session.features.maxGroupWeight
         self.protocolNumber = ownership.protocolNumber
         self.ownPort = session.socket.portID
+        self.probes = KernelFeatures.probeObjects(ownership)
+    }
+
+    /// Takes `control.event_settle`: how long to wait before acting on owned objects the kernel
+    /// changed by itself.
+    public nonisolated func configure(control: ControlSettings) {
+        eventSettle.withLock { $0 = control.eventSettle }
     }
 
     public nonisolated func events() -> AsyncStream<TimedEvent>? {
-        let changes = monitor.ownedObjectChanges(protocolNumber: protocolNumber, ownPort: ownPort, pauseBeforeEachRead: eventReadPause)
+        let changes = monitor.ownedObjectChanges(
+            protocolNumber: protocolNumber, ownPort: ownPort, probes: probes,
+            kernelSettle: { [self] in eventSettle.withLock { $0 } }, pauseBeforeEachRead: eventReadPause
+        )
         return AsyncStream { continuation in
             let task = Task {
                 for await change in changes {
@@ -77,9 +93,17 @@ public actor KernelProgrammer: RouteProgrammer {
     }
 
     public func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport {
-        let r = try session.reconcile(plan: plan, policy: policy, interfaces: try interfaces(), dryRun: dryRun)
+        let interfaces = try interfaces()
+        let r = try session.reconcile(plan: plan, policy: policy, interfaces: interfaces, dryRun: dryRun)
         if !dryRun && !r.matches {
-            throw Mismatch(problems: r.failures.map(\.description) + r.conflicts + r.remaining.map { "still different: \($0)" })
+            let mismatch = Mismatch(problems: r.failures.map(\.description) + r.conflicts + r.remaining.map { "still different: \($0)" })
+            let down = Self.devicesRefusedAsDown(r.failures, interfaces: interfaces)
+            if !down.isEmpty {
+                // Carrier went away between the controller's last link event and this reconcile.
+                let fresh = try LinkDump.links(socket: links).filter { down.contains($0.name) }
+                throw NextHopDevicesDown(links: fresh, refusal: mismatch)
+            }
+            throw mismatch
         }
         var report = ProgramReport(changes: r.notes + r.operations.map(\.description))
         for op in r.operations {
@@ -90,6 +114,24 @@ public actor KernelProgrammer: RouteProgrammer {
             }
         }
         return report
+    }
+
+    /// The devices of refused next-hops when every refusal is the kernel's "device is down"
+    /// (ENETDOWN: `Carrier for nexthop device is down`, `Nexthop device is not up`); empty
+    /// otherwise.
+    static func devicesRefusedAsDown(_ failures: [OperationFailure], interfaces: [String: Int32]) -> Set<String> {
+        var devices = Set<String>()
+        for f in failures {
+            guard f.errno == ENETDOWN else { return [] }
+            switch f.operation {
+            case .createNexthop(let n), .replaceNexthop(let n):
+                guard let name = interfaces.first(where: { $0.value == n.ifindex })?.key else { return [] }
+                devices.insert(name)
+            default:
+                return []
+            }
+        }
+        return devices
     }
 
     public func flush(policy: Policy) async throws -> Int {

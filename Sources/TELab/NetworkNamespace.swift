@@ -6,8 +6,13 @@ public final class NetworkNamespace: Sendable {
     public let name: String
 
     /// Creates a namespace with a unique name and its loopback up.
-    public init(prefix: String = "tectl-k") throws(LabError) {
-        name = Lab.uniqueName(prefix: prefix)
+    public convenience init(prefix: String = "tectl-k") throws(LabError) {
+        try self.init(named: Lab.uniqueName(prefix: prefix))
+    }
+
+    /// Creates the namespace `name` (which must not exist) with its loopback up.
+    public init(named name: String) throws(LabError) {
+        self.name = name
         try Lab.command(["ip", "netns", "add", name])
         try ip("link", "set", "lo", "up")
     }

@@ -51,11 +51,17 @@ public final class KernelEventMonitor: Sendable {
 
     /// Reads what is pending without blocking and counts the route, rule and nexthop
     /// notifications that carry `protocolNumber`, leaving out those caused by requests of the
-    /// socket with port id `ignoringPort` (tectl's own writes) and, separately, by the kernel.
-    public func readOwned(protocolNumber: UInt8, ignoringPort: UInt32) throws(NetlinkError) -> OwnedPoll {
+    /// socket with port id `ignoringPort` (tectl's own writes) and those about `probes` (feature
+    /// detection by another tectl process), and counting separately those made by the kernel.
+    public func readOwned(protocolNumber: UInt8, ignoringPort: UInt32, probes: ProbeObjects? = nil) throws(NetlinkError) -> OwnedPoll {
         var owned: Int32 = 0
         var byKernel: Int32 = 0
-        let rc = tectl_nl_read_owned(fd, protocolNumber, ignoringPort, &owned, &byKernel)
+        let rc: Int32
+        if var filter = probes?.shim {
+            rc = tectl_nl_read_owned(fd, protocolNumber, ignoringPort, &filter, &owned, &byKernel)
+        } else {
+            rc = tectl_nl_read_owned(fd, protocolNumber, ignoringPort, nil, &owned, &byKernel)
+        }
         if rc == -ENOBUFS { return .overrun }
         guard rc >= 0 else { throw NetlinkError(operation: "read events", errno: -rc, message: errnoText(-rc)) }
         return .changed(count: Int(owned), byKernel: Int(byKernel))

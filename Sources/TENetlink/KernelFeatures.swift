@@ -32,6 +32,14 @@ public struct KernelFeatures: Sendable, Equatable, CustomStringConvertible {
         (ownership.nexthopIDBase + 0x7FFE, ownership.nexthopIDBase + 0x7FFF)
     }
 
+    /// What `detect` creates and deletes again with `ownership`'s protocol. A running daemon's
+    /// owned-object watch leaves these out: `tectl status` or `plan` probing in another process
+    /// must not look like someone changing tectl's objects.
+    public static func probeObjects(_ ownership: Ownership) -> ProbeObjects {
+        let ids = probeIDs(ownership)
+        return ProbeObjects(nexthopIDs: min(ids.nexthop, ids.group)...max(ids.nexthop, ids.group), rulePriority: probeRulePriority, ruleTable: probeRuleTable)
+    }
+
     /// Probe rule: an empty table, so that it changes no lookup while it exists.
     static let probeRulePriority: UInt32 = 32_700
     static let probeRuleTable: UInt32 = 0x7EC7_0000
@@ -81,5 +89,16 @@ public struct KernelFeatures: Sendable, Equatable, CustomStringConvertible {
             _ = try? socket.send(remove)
         }
         return features
+    }
+}
+
+/// The feature-detection probes: nexthop and group ids, and the rule's priority and table.
+public struct ProbeObjects: Sendable, Equatable {
+    public var nexthopIDs: ClosedRange<UInt32>
+    public var rulePriority: UInt32
+    public var ruleTable: UInt32
+
+    var shim: tectl_probe_objects {
+        tectl_probe_objects(nexthop_first: nexthopIDs.lowerBound, nexthop_last: nexthopIDs.upperBound, rule_priority: rulePriority, rule_table: ruleTable)
     }
 }

@@ -14,16 +14,23 @@ extension KernelEventMonitor {
     /// Watches, on a thread of its own, the notifications about objects of `protocolNumber` that
     /// tectl did not make (its requests are sent from the socket with port id `ownPort`).
     ///
-    /// Changes made by another process are reported at once. Changes the kernel makes by itself
-    /// (port id 0: it removes nexthops and shrinks groups when a device loses carrier) are
-    /// reported `kernelSettle` later, coalesced: they come with a link event on another socket,
-    /// and the controller should see that one first rather than re-plan with the old link state.
+    /// Changes made by another process are reported at once, except those about `probes` (the
+    /// short-lived objects of feature detection, made by `tectl status` or `plan`), which are
+    /// left out. Changes the kernel makes by itself (port id 0: it removes nexthops and shrinks
+    /// groups when a device loses carrier) are reported `kernelSettle()` later (read when the
+    /// first of them arrives; `control.event_settle`), coalesced: they come with a link event
+    /// on another socket, and the controller should see that one first rather than re-plan
+    /// with the old link state.
     /// Lost events are reported as `.lost` after the queue was emptied. The thread ends when the
     /// stream's consumer goes away (within about 200 ms).
     ///
     /// `pauseBeforeEachRead` makes the reader slow on purpose (tests only: it lets a burst
     /// overflow the socket).
-    public func ownedObjectChanges(protocolNumber: UInt8, ownPort: UInt32, kernelSettle: Duration = .milliseconds(20), pauseBeforeEachRead: Duration = .zero) -> AsyncStream<OwnedObjectChange> {
+    public func ownedObjectChanges(
+        protocolNumber: UInt8, ownPort: UInt32, probes: ProbeObjects? = nil,
+        kernelSettle: @escaping @Sendable () -> Duration = { .milliseconds(20) },
+        pauseBeforeEachRead: Duration = .zero
+    ) -> AsyncStream<OwnedObjectChange> {
         let (stream, continuation) = AsyncStream<OwnedObjectChange>.makeStream(bufferingPolicy: .unbounded)
         let stopped = StopFlag()
         continuation.onTermination = { _ in stopped.set() }
@@ -41,7 +48,7 @@ extension KernelEventMonitor {
                 if waitReadable(milliseconds: wait) {
                     if pauseBeforeEachRead > .zero { Thread.sleep(forTimeInterval: Double(pauseBeforeEachRead / .milliseconds(1)) / 1000) }
                     do {
-                        switch try readOwned(protocolNumber: protocolNumber, ignoringPort: ownPort) {
+                        switch try readOwned(protocolNumber: protocolNumber, ignoringPort: ownPort, probes: probes) {
                         case .overrun:
                             discardPending()
                             kernelPending = 0
@@ -51,7 +58,7 @@ extension KernelEventMonitor {
                             if count > byKernel { continuation.yield(.changed(count: count - byKernel)) }
                             if byKernel > 0 {
                                 kernelPending += byKernel
-                                if kernelDeadline == nil { kernelDeadline = clock.now + kernelSettle }
+                                if kernelDeadline == nil { kernelDeadline = clock.now + kernelSettle() }
                             }
                         }
                     } catch {

@@ -16,7 +16,7 @@ final class PolicyParser {
     init(reader: YAMLReader) { self.reader = reader }
 
     static let topKeys = ["version", "control", "ownership", "nexthops", "classes", "routes", "feeds"] + switchKeys
-    static let controlKeys = ["interval", "hysteresis", "min_change_interval", "max_step", "listen", "utilization_half_life"]
+    static let controlKeys = ["interval", "hysteresis", "min_change_interval", "max_step", "listen", "utilization_half_life"] + daemonControlKeys
     static let ownershipKeys = ["protocol", "nexthop_id_base", "rule_priority_base", "nexthop_compat_mode"]
     static let nexthopKeys = ["name", "via", "dev", "capacity", "gpu"]
     static let gpuKeys = ["feed", "host"]
@@ -105,6 +105,7 @@ final class PolicyParser {
             }
         }
         if let n = f["utilization_half_life"], let d = reader.duration(n, path: f.path("utilization_half_life")) { c.utilizationHalfLife = d }
+        parseDaemonControl(f, into: &c)
         return c
     }
 

@@ -86,12 +86,14 @@ struct FailoverBench: AsyncParsableCommand {
         let running = Task { try await controller.run() }
         var iterator = observations.stream.makeAsyncIterator()
 
-        /// The next observation whose decisions satisfy `want`, within 3 s.
+        /// The next observation whose decisions satisfy `want`, within 3 s. A periodic reconcile
+        /// can answer a loss before its link event arrives (the kernel refused the dead nexthop,
+        /// the controller re-read the link and retried): then `eventToProgrammed` is nil.
         func next(_ want: (Damper.Decision) -> Bool) async throws -> CycleObservation {
             let deadline = ContinuousClock.now + .seconds(3)
             while ContinuousClock.now < deadline {
                 guard let o = await iterator.next() else { break }
-                if o.eventToProgrammed != nil, o.decisions.contains(where: want) { return o }
+                if o.decisions.contains(where: want) { return o }
             }
             throw ValidationError("no reconcile answered the flap within 3 s")
         }
@@ -101,14 +103,15 @@ struct FailoverBench: AsyncParsableCommand {
         var loss: [Double] = []
         var back: [Double] = []
         var returnShare: [Double] = []
+        var lossBeforeEvent = 0
         let dev = "rt1"
         for _ in 0..<flaps {
             try Lab.command(["ip", "-n", router, "link", "set", dev, "down"])
             let down = try await next { if case .failover = $0 { true } else { false } }
-            loss.append(down.eventToProgrammed.map { $0.seconds * 1000 } ?? .nan)
+            if let t = down.eventToProgrammed { loss.append(t.seconds * 1000) } else { lossBeforeEvent += 1 }
             try Lab.command(["ip", "-n", router, "link", "set", dev, "up"])
             let up = try await next { if case .rejoin = $0 { true } else { false } }
-            back.append(up.eventToProgrammed.map { $0.seconds * 1000 } ?? .nan)
+            if let t = up.eventToProgrammed { back.append(t.seconds * 1000) }
             if let hop = up.plan.routes.first?.nexthops.first { returnShare.append(hop.share) }
         }
         running.cancel()
@@ -122,6 +125,9 @@ struct FailoverBench: AsyncParsableCommand {
         print("failover: \(flaps) flaps of uplink 1 of \(uplinks), from the link event reaching tectl to the reconcile's end (ms)")
         print("  loss   (group re-planned over the survivors): p50 \(fmt(pct(loss, 0.5)))  p99 \(fmt(pct(loss, 0.99)))  max \(fmt(loss.max() ?? .nan))   target p99 < 5")
         print("  return (next-hop re-created, planned weights): p50 \(fmt(pct(back, 0.5)))  p99 \(fmt(pct(back, 0.99)))  max \(fmt(back.max() ?? .nan))   target p99 < 10")
+        if lossBeforeEvent > 0 {
+            print("  \(lossBeforeEvent) loss(es) re-planned by a periodic reconcile before the link event reached tectl (not in the loss figures)")
+        }
         print("  returning share at rejoin: \(fmt(returnShare.first ?? .nan)) (max_step \(maxStep); it ramps by max_step per control.interval)")
     }
 }

@@ -135,6 +135,31 @@ struct Harness {
         #expect(kernel.installed[h.route] != nil)
     }
 
+    /// The kernel refuses next-hops whose device lost carrier before the loop heard of it: the
+    /// controller takes the devices' state read with the refusal, re-plans and retries once.
+    @Test(arguments: [1, 2])
+    func nextHopDevicesDownAreReplannedAndRetriedOncePerReconcile(refusals: Int) async throws {
+        let kernel = MemoryKernel()
+        let eth1Down = NextHopDevicesDown(
+            links: [LinkSample(name: "eth1", ifindex: 2, operState: "lowerlayerdown", carrier: false)],
+            refusal: MemoryKernelError(message: "RTM_NEWNEXTHOP id 1: Network is down (Carrier for nexthop device is down)")
+        )
+        kernel.state.withLock { $0.refusals = Array(repeating: eth1Down, count: refusals) }
+        let h = Harness(policy: try loadTestPolicy(testPolicyYAML(interval: "20ms")), kernel: kernel)
+        try await h.run {
+            #expect(await eventually { h.health.isReady })
+            // Later cycles read the inputs (eth1 still up there) but keep the newer link state.
+            #expect(await eventually { h.inputs.sampleCount >= 4 })
+        }
+        #expect(kernel.installed[h.route] == ["up2": 1])
+        let text = String(decoding: h.metrics.exposition(), as: UTF8.self)
+        // One refusal: answered by the retry. Two: the retry is refused too (counted once), and
+        // the next cycle plans without eth1.
+        #expect(text.contains("tectl_reconcile_errors_total \(refusals - 1)"), "\(text)")
+        #expect(h.log.all.filter { $0.contains("lost carrier before their link event") && $0.contains("eth1:lowerlayerdown,carrier=false") }.count == 1)
+        #expect(h.log.all.filter { $0.contains("reconcile failed") }.count == refusals - 1)
+    }
+
     @Test func reloadAppliesAGoodPolicyAndKeepsTheOldOnABadOne() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tectl-reload-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

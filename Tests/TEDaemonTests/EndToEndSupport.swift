@@ -4,56 +4,27 @@ import TECore
 import TELab
 import TENetlink
 
-/// A host namespace with `uplinks` veth uplinks `up1`... to a router namespace (`rt1`...) that
-/// owns the destinations, for running the real `tectl run` process. Documentation addresses
-/// only: uplink k is 198.51.100.(4k−4)/30, router .4k−3 (MAC 02:00:00:00:01:0k, a permanent
-/// neighbour on the host, so no ARP shows in the counters), host .4k−2; destinations
-/// 203.0.113.0/24 are local to the router. IPv6 is off in both namespaces (nothing but our
-/// packets in the counters). Steered traffic uses DSCP 10 (class `bulk`, table 101);
-/// traffic with DSCP 0 takes the main table and is not steered by tectl.
+/// The lab topology (TELab `LabTopology`) for running the real `tectl run` process: a host
+/// namespace with `uplinks` veth uplinks `up1`... to a router namespace (`rt1`...) that owns the
+/// destinations. Documentation addresses only: uplink k is 198.51.100.(4k−4)/30, router .4k−3
+/// (a fixed MAC and a permanent neighbour on the host, so no ARP shows in the counters), host
+/// .4k−2; destinations 203.0.113.0/24 are local to the router. IPv6 is off in both namespaces
+/// (nothing but our packets in the counters). Steered traffic uses DSCP 10 (class `bulk`,
+/// table 101); traffic with DSCP 0 takes the main table and is not steered by tectl.
 final class DaemonLab: Sendable {
-    let host: NetworkNamespace
-    let router: NetworkNamespace
-    let uplinks: Int
-    let dir: String
+    let network: LabNetwork
+    var host: NetworkNamespace { network.host }
+    var router: NetworkNamespace { network.router }
+    var dir: String { network.directory }
     /// Each lab has its own loopback, so every daemon listens on the default port.
     static let port = 9464
     static let table: UInt32 = 101
 
     init(uplinks: Int) throws {
-        host = try NetworkNamespace(prefix: "tectl-e2e")
-        router = try NetworkNamespace(prefix: "tectl-e2r")
-        self.uplinks = uplinks
-        dir = NSTemporaryDirectory() + "/" + host.name
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        // IPv4 only: no IPv6 neighbour discovery or MLD in the link counters.
-        for ns in [host, router] {
-            try ns.sysctl("net.ipv6.conf.default.disable_ipv6", "1")
-            try ns.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
-        }
-        var hostBatch = "", routerBatch = ""
-        for k in 1...uplinks {
-            try Lab.veth("up\(k)", in: host, peer: "rt\(k)", in: router)
-            let mac = String(format: "02:00:00:00:01:%02x", k)
-            routerBatch += "link set rt\(k) address \(mac)\n"
-            routerBatch += "addr add \(DaemonLab.gateway(k))/30 dev rt\(k)\n"
-            hostBatch += "addr add \(DaemonLab.local(k))/30 dev up\(k)\n"
-            hostBatch += "neigh replace \(DaemonLab.gateway(k)) lladdr \(mac) dev up\(k) nud permanent\n"
-        }
-        routerBatch += "route add local 203.0.113.0/24 dev lo\n"
-        try router.ipBatch(routerBatch)
-        try host.ipBatch(hostBatch)
-        try host.sysctl("net.ipv4.fib_multipath_hash_policy", "1")
-        try host.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
-        try router.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+        network = try LabNetwork(uplinks: uplinks, prefix: "tectl-e2e", ipv6: false, staticNeighbours: true)
     }
 
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    static func gateway(_ k: Int) -> String { "198.51.100.\(4 * k - 3)" }
-    static func local(_ k: Int) -> String { "198.51.100.\(4 * k - 2)" }
+    static func gateway(_ k: Int) -> String { LabTopology.routerAddress(k) }
 
     /// A policy: next-hop `uK` over `upK` with `capacities[K-1]`, class `bulk` (DSCP 10, table 101),
     /// one resilient route 203.0.113.0/24 over all of them.
@@ -70,11 +41,7 @@ final class DaemonLab: Sendable {
 
     /// Writes a file in the lab's directory and returns its path.
     @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let path = dir + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func write(_ name: String, _ text: String) throws -> String { try network.write(name, text) }
 
     /// Everything the host namespace's kernel has (every nexthop and rule, routes of protocol
     /// 250 and of the class table), read over netlink.
@@ -104,9 +71,7 @@ final class DaemonLab: Sendable {
     }
 
     /// `tectl ARGS...` inside the host namespace (one-shot commands).
-    func tectl(_ arguments: String...) -> CommandResult {
-        host.execute([DaemonProcess.tectlPath] + arguments)
-    }
+    func tectl(_ arguments: String...) -> CommandResult { network.tectl(arguments) }
 
     /// GET `path` from the daemon in the host namespace.
     func http(_ path: String) -> (status: Int, headers: [String: String], body: String)? {
@@ -144,16 +109,7 @@ final class DaemonProcess: Sendable {
     let logPath: String
     private let process: Mutex<Process>
 
-    /// The built `tectl` next to the test bundle.
-    static var tectlPath: String {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0])
-        let candidates = [
-            exe.deletingLastPathComponent().appendingPathComponent("tectl").path,
-            exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("tectl").path,
-            FileManager.default.currentDirectoryPath + "/.build/debug/tectl",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
-    }
+    static var tectlPath: String { Lab.builtExecutable("tectl") }
 
     init(lab: DaemonLab, policy: String, name: String, arguments: [String] = []) throws {
         logPath = lab.dir + "/\(name).log"
@@ -240,4 +196,40 @@ final class UnsteeredLoad: Sendable {
     }
 
     deinit { stop() }
+}
+
+extension DaemonLab {
+    /// A lab of `capacities.count` uplinks with `DaemonLab.policy(capacities:control:)` written to
+    /// p.yaml and `tectl run` started on it (killed when the process is released).
+    static func running(capacities: [String], control: String, name: String) throws -> (lab: DaemonLab, policy: String, daemon: DaemonProcess) {
+        let lab = try DaemonLab(uplinks: capacities.count)
+        let policy = try lab.write("p.yaml", DaemonLab.policy(capacities: capacities, control: control))
+        return (lab, policy, try lab.start(policy: policy, name: name))
+    }
+
+    /// Starts `tectl run` and waits until /healthz says the first reconcile succeeded.
+    func start(policy: String, name: String, arguments: [String] = []) throws -> DaemonProcess {
+        let daemon = try DaemonProcess(lab: self, policy: policy, name: name, arguments: arguments)
+        let ready = poll(timeout: .seconds(30), every: .milliseconds(50)) { () -> Bool? in
+            if !daemon.isRunning { return false }
+            return http("/healthz")?.status == 200 ? true : nil
+        }
+        guard ready == true else {
+            throw EndToEndFailure("tectl run did not become ready (running: \(daemon.isRunning)); log:\n\(daemon.log)")
+        }
+        return daemon
+    }
+
+    /// Polls the kernel until `condition` holds for the route's weights; returns them.
+    func waitForWeights(timeout: Duration = .seconds(20), _ condition: ([String: Int]) -> Bool) throws -> [String: Int]? {
+        try poll(timeout: timeout, every: .milliseconds(5)) {
+            guard let w = try weights(), condition(w) else { return nil }
+            return w
+        }
+    }
+
+    /// `tectl status --policy P` exits 0 (the kernel matches the plan), polled.
+    func waitForStatusMatch(policy: String, timeout: Duration = .seconds(30)) -> Bool {
+        poll(timeout: timeout, every: .milliseconds(200)) { tectl("status", "--policy", policy).status == 0 ? true : nil } ?? false
+    }
 }

@@ -9,54 +9,27 @@ import TENetlink
 /// assertion is about how fast something happened.
 @Suite(.serialized, .enabled(if: isRoot, "needs root: creates network namespaces and runs tectl run in them"))
 struct EndToEndTests {
-    /// Starts `tectl run` and waits until /healthz says the first reconcile succeeded.
-    func start(_ lab: DaemonLab, policy: String, name: String, arguments: [String] = []) throws -> DaemonProcess {
-        let daemon = try DaemonProcess(lab: lab, policy: policy, name: name, arguments: arguments)
-        let ready = poll(timeout: .seconds(30), every: .milliseconds(50)) { () -> Bool? in
-            if !daemon.isRunning { return false }
-            return lab.http("/healthz")?.status == 200 ? true : nil
-        }
-        guard ready == true else {
-            throw EndToEndFailure("tectl run did not become ready (running: \(daemon.isRunning)); log:\n\(daemon.log)")
-        }
-        return daemon
-    }
-
-    /// Polls the kernel until `condition` holds for the route's weights; returns them.
-    func waitForWeights(_ lab: DaemonLab, timeout: Duration = .seconds(20), _ condition: ([String: Int]) -> Bool) throws -> [String: Int]? {
-        try poll(timeout: timeout, every: .milliseconds(5)) {
-            guard let w = try lab.weights(), condition(w) else { return nil }
-            return w
-        }
-    }
-
-    /// `tectl status --policy P` exits 0 (the kernel matches the plan), polled.
-    func waitForStatusMatch(_ lab: DaemonLab, policy: String, timeout: Duration = .seconds(30)) -> Bool {
-        poll(timeout: timeout, every: .milliseconds(200)) { lab.tectl("status", "--policy", policy).status == 0 ? true : nil } ?? false
-    }
-
     // MARK: 1. carrier flaps
 
     @Test func carrierLossLeavesOnlySurvivorsAndNoPacketOnTheDeadUplinkThenItRejoinsPaced() throws {
-        let lab = try DaemonLab(uplinks: 3)
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, policy, daemon) = try DaemonLab.running(
             capacities: ["100M", "100M", "200M"],
-            control: "interval: 1s, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.1"
-        ))
-        let daemon = try start(lab, policy: policy, name: "flap")
+            control: "interval: 1s, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.1",
+            name: "flap"
+        )
         defer { daemon.kill() }
         let g1 = DaemonLab.gateway(1), g2 = DaemonLab.gateway(2), g3 = DaemonLab.gateway(3)
-        let initial = try #require(try waitForWeights(lab) { $0.count == 3 })
+        let initial = try #require(try lab.waitForWeights { $0.count == 3 })
         #expect(abs(DaemonLab.share(1, initial) - 0.25) < 0.02)
-        #expect(waitForStatusMatch(lab, policy: policy))
+        #expect(lab.waitForStatusMatch(policy: policy))
         let u1 = try #require(try lab.kernel().nexthops.values.first { $0.gateway?.description == g1 })
 
         // Pull the cable: the router side of uplink 1 goes down (up1 loses carrier).
         try lab.router.ip("link", "set", "rt1", "down")
-        let survivors = try waitForWeights(lab) { Set($0.keys) == [g2, g3] }
+        let survivors = try lab.waitForWeights { Set($0.keys) == [g2, g3] }
         #expect(survivors != nil, "the group never shrank to the survivors")
         // The group is the plan for the survivors (re-planned, not only shrunk by the kernel).
-        #expect(waitForStatusMatch(lab, policy: policy), "after the loss the kernel does not match the plan; log:\n\(daemon.log)")
+        #expect(lab.waitForStatusMatch(policy: policy), "after the loss the kernel does not match the plan; log:\n\(daemon.log)")
         let afterLoss = try #require(try lab.weights())
         #expect(Set(afterLoss.keys) == [g2, g3])
         #expect(abs(DaemonLab.share(3, afterLoss) - 2.0 / 3) < 0.02)
@@ -82,12 +55,12 @@ struct EndToEndTests {
         // Plug it back: the next-hop is re-created (same id) and rejoins at max_step, then ramps
         // every control.interval to its planned share.
         try lab.router.ip("link", "set", "rt1", "up")
-        let rejoined = try #require(try waitForWeights(lab) { $0[g1] != nil }, "uplink 1 never rejoined; log:\n\(daemon.log)")
+        let rejoined = try #require(try lab.waitForWeights { $0[g1] != nil }, "uplink 1 never rejoined; log:\n\(daemon.log)")
         #expect(DaemonLab.share(1, rejoined) <= 0.1 + 0.01, "rejoined at \(rejoined), above max_step")
         #expect(try lab.kernel().nexthops[u1.id]?.gateway?.description == g1)
-        let ramped = try waitForWeights(lab) { abs(DaemonLab.share(1, $0) - 0.25) < 0.02 && $0.count == 3 }
+        let ramped = try lab.waitForWeights { abs(DaemonLab.share(1, $0) - 0.25) < 0.02 && $0.count == 3 }
         #expect(ramped != nil, "uplink 1 never ramped back to 25%; log:\n\(daemon.log)")
-        #expect(waitForStatusMatch(lab, policy: policy))
+        #expect(lab.waitForStatusMatch(policy: policy))
         #expect(daemon.log.contains("\"decision\":\"rejoin"), "no rejoin decision logged")
         #expect(daemon.isRunning)
     }
@@ -95,14 +68,13 @@ struct EndToEndTests {
     // MARK: 2. 1,000 flaps, no leak
 
     @Test func aThousandFlapsLeaveTheSameKernelObjects() throws {
-        let lab = try DaemonLab(uplinks: 2)
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, policy, daemon) = try DaemonLab.running(
             capacities: ["100M", "100M"],
-            control: "interval: 500ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5"
-        ))
-        let daemon = try start(lab, policy: policy, name: "leak")
+            control: "interval: 500ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.5",
+            name: "leak"
+        )
         defer { daemon.kill() }
-        #expect(waitForStatusMatch(lab, policy: policy))
+        #expect(lab.waitForStatusMatch(policy: policy))
         let before = try lab.kernel()
         let owned = before.owned(by: 250)
         #expect(owned.nexthops.count == 2 && owned.groups.count == 1 && owned.routes.count == 1 && owned.rules.count == 1)
@@ -114,7 +86,7 @@ struct EndToEndTests {
             try lab.router.ipBatch(burst)
             Thread.sleep(forTimeInterval: 0.02)
         }
-        #expect(waitForStatusMatch(lab, policy: policy), "after the flaps the kernel does not match the plan; log tail:\n\(daemon.log.suffix(3000))")
+        #expect(lab.waitForStatusMatch(policy: policy), "after the flaps the kernel does not match the plan; log tail:\n\(daemon.log.suffix(3000))")
         let after = try #require(try poll(timeout: .seconds(20), every: .milliseconds(100)) { () -> KernelState? in
             let k = try lab.kernel()
             return k == before ? k : nil
@@ -137,14 +109,14 @@ struct EndToEndTests {
         let lab = try DaemonLab(uplinks: 2)
         let control = "interval: 500ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 1"
         let policy = try lab.write("p.yaml", DaemonLab.policy(capacities: ["100M", "100M"], control: control))
-        let daemon = try start(lab, policy: policy, name: "hup")
+        let daemon = try lab.start(policy: policy, name: "hup")
         defer { daemon.kill() }
-        #expect(try waitForWeights(lab) { abs(DaemonLab.share(1, $0) - 0.5) < 0.02 } != nil)
+        #expect(try lab.waitForWeights { abs(DaemonLab.share(1, $0) - 0.5) < 0.02 } != nil)
 
         // A good policy: uplink 2 triples its capacity; after SIGHUP uplink 1 carries 25%.
         try lab.write("p.yaml", DaemonLab.policy(capacities: ["100M", "300M"], control: control))
         daemon.signal(SIGHUP)
-        let reloaded = try waitForWeights(lab) { abs(DaemonLab.share(1, $0) - 0.25) < 0.02 }
+        let reloaded = try lab.waitForWeights { abs(DaemonLab.share(1, $0) - 0.25) < 0.02 }
         #expect(reloaded != nil, "the reloaded policy never reached the kernel; log:\n\(daemon.log)")
         #expect(daemon.log.contains("policy reloaded"))
 
@@ -171,7 +143,7 @@ struct EndToEndTests {
 
         // --flush-on-exit: the same stop removes everything tectl owns.
         try lab.write("p.yaml", DaemonLab.policy(capacities: ["100M", "300M"], control: control))
-        let flushing = try start(lab, policy: policy, name: "flush", arguments: ["--flush-on-exit"])
+        let flushing = try lab.start(policy: policy, name: "flush", arguments: ["--flush-on-exit"])
         defer { flushing.kill() }
         flushing.signal(SIGTERM)
         #expect(flushing.waitForExit(timeout: .seconds(20)) == 0, "log:\n\(flushing.log)")
@@ -188,9 +160,9 @@ struct EndToEndTests {
             capacities: ["100M", "300M"],
             control: "interval: 300ms, hysteresis: 0.05, min_change_interval: 0s, max_step: 0.25"
         ))
-        let first = try start(lab, policy: policy, name: "first")
+        let first = try lab.start(policy: policy, name: "first")
         defer { first.kill() }
-        let weights = try #require(try waitForWeights(lab) { $0.count == 2 })
+        let weights = try #require(try lab.waitForWeights { $0.count == 2 })
         let scrape = try #require(lab.http("/metrics"))
         #expect(scrape.status == 200)
         #expect(scrape.headers["content-type"]?.contains("version=0.0.4") == true)
@@ -207,7 +179,7 @@ struct EndToEndTests {
         let installed = try lab.kernel()
 
         // The second process adopts: several reconciles, not one kernel write.
-        let second = try start(lab, policy: policy, name: "second")
+        let second = try lab.start(policy: policy, name: "second")
         defer { second.kill() }
         let cycles = poll(timeout: .seconds(20), every: .milliseconds(100)) { () -> String? in
             guard let body = lab.http("/metrics")?.body, (DaemonLab.metric(body, "tectl_reconciles_total") ?? 0) >= 4 else { return nil }
@@ -228,21 +200,20 @@ struct EndToEndTests {
     // MARK: 5. adaptation with real traffic
 
     @Test func unsteeredLoadMovesWeightAwayAndBack() throws {
-        let lab = try DaemonLab(uplinks: 2)
         // 2 Mbit/s uplinks: 60% is ~2,600 small datagrams a second, cheap on a loaded machine.
-        let policy = try lab.write("p.yaml", DaemonLab.policy(
+        let (lab, _, daemon) = try DaemonLab.running(
             capacities: ["2M", "2M"],
-            control: "interval: 250ms, hysteresis: 0.05, min_change_interval: 500ms, max_step: 0.25, utilization_half_life: 500ms"
-        ))
-        let daemon = try start(lab, policy: policy, name: "adapt")
+            control: "interval: 250ms, hysteresis: 0.05, min_change_interval: 500ms, max_step: 0.25, utilization_half_life: 500ms",
+            name: "adapt"
+        )
         defer { daemon.kill() }
-        let balanced = try #require(try waitForWeights(lab) { abs(DaemonLab.share(1, $0) - 0.5) < 0.02 })
+        let balanced = try #require(try lab.waitForWeights { abs(DaemonLab.share(1, $0) - 0.5) < 0.02 })
         #expect(balanced.count == 2)
 
         // 60% of 2 Mbit/s on uplink 1, as 58-byte frames (14 + 20 + 8 + 16 bytes of payload).
         let load = UnsteeredLoad(lab: lab, uplink: 1, packetsPerSecond: 0.6 * 2e6 / (8 * 58))
         defer { load.stop() }
-        let shifted = try waitForWeights(lab, timeout: .seconds(30)) { DaemonLab.share(1, $0) < 0.4 }
+        let shifted = try lab.waitForWeights(timeout: .seconds(30)) { DaemonLab.share(1, $0) < 0.4 }
         let loadedMetrics = lab.http("/metrics")?.body ?? ""
         load.stop()
         #expect(load.sent > 1000, "the load generator sent \(load.sent) datagrams")
@@ -252,7 +223,7 @@ struct EndToEndTests {
         #expect(utilization > 0.3, "utilization of u1 seen: \(utilization)")
 
         // The load stops: the weights come back.
-        let back = try waitForWeights(lab, timeout: .seconds(30)) { abs(DaemonLab.share(1, $0) - 0.5) < 0.05 }
+        let back = try lab.waitForWeights(timeout: .seconds(30)) { abs(DaemonLab.share(1, $0) - 0.5) < 0.05 }
         #expect(back != nil, "weights never came back; log:\n\(daemon.log.suffix(4000))")
         #expect(daemon.isRunning)
     }

@@ -16,7 +16,7 @@ final class KernelControllerLab: Sendable {
     let ns: NetworkNamespace
     let policy: LoadedPolicy
 
-    init() throws {
+    init(policy yaml: String = testPolicyYAML()) throws {
         ns = try NetworkNamespace(prefix: "tectl-ev")
         try ns.ipBatch("""
             link add eth1 type veth peer name peer1
@@ -29,7 +29,7 @@ final class KernelControllerLab: Sendable {
             link set eth2 up
 
             """)
-        policy = try loadTestPolicy()
+        policy = try loadTestPolicy(yaml)
     }
 
     deinit { ns.delete() }
@@ -141,6 +141,80 @@ struct KernelEventTests {
             #expect(await eventually(timeout: .seconds(5)) { (try? lab.route()) == installedRoute })
             #expect(c.log.all.contains { $0.contains("kernel events lost") })
             #expect(c.log.all.contains { $0.contains("owned objects changed") } == false, "the repair came from the re-dump")
+        }
+    }
+
+    /// The race of a periodic reconcile between a carrier loss and its link event, made
+    /// certain: the memory inputs never report the loss, so every periodic cycle (200 ms) still
+    /// believes eth1 has carrier after the kernel removed its nexthop. The kernel refuses to
+    /// re-create it ("Carrier for nexthop device is down"); the controller reads eth1 again,
+    /// re-plans without it and retries within the same reconcile.
+    @Test func aNexthopRefusedForLostCarrierIsReplannedAndRetriedWithoutCountingAnError() async throws {
+        let lab = try KernelControllerLab(policy: testPolicyYAML(interval: "200ms"))
+        let programmer = try lab.programmer()
+        let c = RunningController()
+        try await c.run(policy: lab.policy, programmer: programmer) {
+            #expect(await eventually { c.health.isReady })
+            let samples = c.inputs.sampleCount
+            try lab.ns.ip("link", "set", "peer1", "down")
+            let retried = await eventually(timeout: .seconds(5)) { c.log.all.contains { $0.contains("lost carrier before their link event") } }
+            #expect(retried, "\(c.log.all.joined(separator: "\n"))")
+            // Periodic cycles go on with the stale inputs: eth1 stays out, nothing fails.
+            #expect(await eventually(timeout: .seconds(5)) { c.inputs.sampleCount >= samples + 3 })
+            let text = String(decoding: c.metrics.exposition(), as: UTF8.self)
+            #expect(DaemonLab.metric(text, "tectl_reconcile_errors_total") == 0, "\(c.log.all.joined(separator: "\n"))")
+            #expect(!c.log.all.contains { $0.contains("reconcile failed") })
+            #expect(c.log.all.filter { $0.contains("lost carrier before their link event") && $0.contains("eth1:") }.count == 1)
+            let last = try #require(c.observations.last)
+            #expect(last.plan.routes.first?.nexthops.filter { $0.weight > 0 }.map(\.name) == ["up2"])
+            #expect(last.decisions == [.unchanged], "later cycles keep the re-planned group")
+            // The group is the plan for eth2 alone: not empty, no blackhole.
+            let group = try #require(try lab.groupLine())
+            let eth2 = try #require(try lab.nexthops().first { $0.contains("dev eth2") })
+            #expect(group.contains("group \(eth2.split(separator: " ")[1])") && !group.contains("/"), "\(group); \(eth2)")
+            let route = try lab.route()
+            #expect(route.contains("203.0.113.0/24") && route.contains("nhid") && !route.contains("blackhole"), "route: \(route)")
+        }
+    }
+
+    /// `control.event_settle` delays the report of changes the kernel made by itself: with
+    /// compat mode (the default), an IPv6 route over a group whose only member lost carrier is
+    /// removed by the kernel with a notification of port 0.
+    @Test(arguments: [Duration.seconds(1), .zero])
+    func kernelMadeChangesAreReportedAfterEventSettle(settle: Duration) async throws {
+        let ns = try NetworkNamespace(prefix: "tectl-ev")
+        try ns.ipBatch("""
+            link add eth1 type veth peer name peer1
+            link set eth1 up
+            link set peer1 up
+            addr add 2001:db8:0:1::2/64 dev eth1 nodad
+            neigh replace 2001:db8:0:1::1 lladdr 02:00:00:00:01:01 dev eth1 nud permanent
+            nexthop add id 2113929217 via 2001:db8:0:1::1 dev eth1 proto 250
+            nexthop add id 2113961984 group 2113929217 proto 250
+            route add 2001:db8:ff::/64 nhid 2113961984 proto 250
+
+            """)
+        let programmer = try ns.perform { try KernelProgrammer(ownership: Ownership(), logger: Logger(label: "test")) }
+        var control = ControlSettings()
+        control.eventSettle = settle
+        programmer.configure(control: control)
+        let events = try #require(programmer.events())
+        let start = ContinuousClock.now
+        try ns.ip("link", "set", "peer1", "down")
+        let first = await withTaskGroup(of: TimedEvent?.self) { group in
+            group.addTask { await events.first { _ in true } }
+            group.addTask { try? await Task.sleep(for: .seconds(5)); return nil }
+            let r = await group.next() ?? nil
+            group.cancelAll()
+            return r
+        }
+        let elapsed = ContinuousClock.now - start
+        let event = try #require(first, "no owned-object event within 5 s")
+        if case .ownedObjectChanged = event.event {} else { Issue.record("event \(event.event)") }
+        if settle > .zero {
+            #expect(elapsed >= settle, "reported after \(elapsed), before event_settle \(settle)")
+        } else {
+            #expect(elapsed < .seconds(1), "reported after \(elapsed) with event_settle 0")
         }
     }
 

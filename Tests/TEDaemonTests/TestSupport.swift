@@ -126,6 +126,8 @@ final class MemoryKernel: RouteProgrammer {
         var dryRuns = 0
         var flushes = 0
         var failNext: String?
+        /// Errors thrown by the next reconciles, one each, before `failNext`.
+        var refusals: [any Error] = []
     }
     let state: Mutex<State>
 
@@ -139,6 +141,7 @@ final class MemoryKernel: RouteProgrammer {
 
     func reconcile(_ plan: Plan, policy: Policy, dryRun: Bool) async throws -> ProgramReport {
         try state.withLock { s in
+            if !s.refusals.isEmpty { throw s.refusals.removeFirst() }
             if let message = s.failNext {
                 s.failNext = nil
                 throw MemoryKernelError(message: message)

@@ -5,68 +5,28 @@ import TELab
 
 let isRoot = getuid() == 0
 
-/// A host namespace with `uplinks` veth uplinks (`up1`...) whose peers (`dn1`...) sit in a sink
-/// namespace. Uplink k: 198.51.100.(4k-2)/30 via 198.51.100.(4k-3), 2001:db8:k::2/64 via
-/// 2001:db8:k::1, permanent neighbours (no ARP or ND traffic in the counters).
+/// The lab topology (TELab `LabTopology`) as the kernel tests use it: a host namespace with
+/// `uplinks` veth uplinks (`up1`...) whose peers (`rt1`...) sit in a silent sink namespace (no
+/// replies in the counters). Uplink k: 198.51.100.(4k-2)/30 via 198.51.100.(4k-3),
+/// 2001:db8:0:k::2/64 via 2001:db8:0:k::1, permanent neighbours (no ARP or ND traffic).
 final class HostLab: Sendable {
-    let host: NetworkNamespace
-    let sink: NetworkNamespace
-    let uplinks: Int
-    let dir: String
+    let network: LabNetwork
+    var host: NetworkNamespace { network.host }
+    var sink: NetworkNamespace { network.router }
+    var uplinks: Int { network.uplinks }
 
     init(uplinks: Int = 3) throws {
-        host = try NetworkNamespace(prefix: "tectl-k")
-        sink = try NetworkNamespace(prefix: "tectl-ks")
-        self.uplinks = uplinks
-        dir = NSTemporaryDirectory() + "/" + host.name
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var hostBatch = "", sinkBatch = ""
-        for k in 1...uplinks {
-            try Lab.veth("up\(k)", in: host, peer: "dn\(k)", in: sink)
-            let mac = String(format: "02:00:00:00:00:%02x", k)
-            sinkBatch += "link set dn\(k) address \(mac)\n"
-            sinkBatch += "addr add \(HostLab.gateway4(k))/30 dev dn\(k)\n"
-            sinkBatch += "addr add \(HostLab.gateway6(k))/64 dev dn\(k) nodad\n"
-            hostBatch += "addr add \(HostLab.local4(k))/30 dev up\(k)\n"
-            hostBatch += "addr add 2001:db8:\(k)::2/64 dev up\(k) nodad\n"
-            hostBatch += "neigh replace \(HostLab.gateway4(k)) lladdr \(mac) dev up\(k) nud permanent\n"
-            hostBatch += "neigh replace \(HostLab.gateway6(k)) lladdr \(mac) dev up\(k) nud permanent\n"
-        }
-        try sink.ipBatch(sinkBatch)
-        try host.ipBatch(hostBatch)
-        try host.sysctl("net.ipv4.fib_multipath_hash_policy", "1")
-        try host.sysctl("net.ipv6.fib_multipath_hash_policy", "1")
+        network = try LabNetwork(uplinks: uplinks, prefix: "tectl-k", staticNeighbours: true, answers: false)
     }
 
-    deinit {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    static func gateway4(_ k: Int) -> String { "198.51.100.\(4 * k - 3)" }
-    static func local4(_ k: Int) -> String { "198.51.100.\(4 * k - 2)" }
-    static func gateway6(_ k: Int) -> String { "2001:db8:\(k)::1" }
+    static func gateway4(_ k: Int) -> String { LabTopology.routerAddress(k) }
+    static func gateway6(_ k: Int) -> String { LabTopology.routerAddress6(k) }
 
     /// Writes a policy file and returns its path.
-    func write(_ name: String, _ text: String) throws -> String {
-        let path = dir + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    /// The built `tectl` next to the test bundle.
-    static var tectl: String {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tectl").path,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("tectl").path,
-            FileManager.default.currentDirectoryPath + "/.build/debug/tectl",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
-    }
+    func write(_ name: String, _ text: String) throws -> String { try network.write(name, text) }
 
     /// `tectl ARGS...` inside the host namespace.
-    func tectl(_ arguments: String...) -> CommandResult {
-        host.execute([HostLab.tectl] + arguments)
-    }
+    func tectl(_ arguments: String...) -> CommandResult { network.tectl(arguments) }
 
     /// What the host namespace's kernel has, read over netlink.
     func kernel(tables: Set<UInt32> = [101, 102]) throws -> KernelState {

@@ -210,7 +210,7 @@ struct KernelBackendTests {
 
             """))
         #expect(lab.tectl("run", "--policy", policy, "--once").status == 0)
-        try lab.sink.ip("link", "set", "dn2", "down")
+        try lab.sink.ip("link", "set", "rt2", "down")
         // Kernel facts: the nexthop on the device is gone (once linkwatch has run, within about a
         // second), the group shrank, and a group left empty was deleted with its routes.
         var lost = try lab.kernel()
@@ -242,7 +242,7 @@ struct KernelBackendTests {
         #expect(sent == 4096 && delta[1] == 0 && delta[0] + delta[2] >= 4096, "\(delta)")
 
         // Carrier back: nothing re-creates the nexthop but tectl.
-        try lab.sink.ip("link", "set", "dn2", "up")
+        try lab.sink.ip("link", "set", "rt2", "up")
         try lab.host.ip("link", "set", "up2", "up")
         Thread.sleep(forTimeInterval: 0.2)
         #expect(try lab.kernel().nexthops[Self.base + 3] == nil)

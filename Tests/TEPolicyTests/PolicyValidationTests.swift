@@ -16,7 +16,8 @@ routes:
 
 """
 
-private func diagnostics(_ yaml: String) -> [String] {
+/// Every diagnostic of loading `yaml` as p.yaml (none when it is valid).
+func diagnostics(_ yaml: String) -> [String] {
     do {
         _ = try PolicyLoader.load(yaml: yaml, file: "p.yaml")
         return []

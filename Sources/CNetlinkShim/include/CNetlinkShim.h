@@ -29,11 +29,21 @@ void tectl_nl_close(int fd);
 /// Reads pending events from a monitor socket without blocking. Returns the number of messages
 /// read (>= 0), or -ENOBUFS when the kernel dropped events (the caller must re-dump), or -errno.
 int tectl_nl_drain(int fd);
+/// Objects whose notifications `tectl_nl_read_owned` leaves out: the short-lived probes of
+/// kernel-feature detection (nexthop ids `nexthop_first...nexthop_last`, and the rule of
+/// `rule_priority` in `rule_table`), which `tectl status` or `plan` make in another process.
+typedef struct tectl_probe_objects {
+    uint32_t nexthop_first;
+    uint32_t nexthop_last;
+    uint32_t rule_priority;
+    uint32_t rule_table;
+} tectl_probe_objects;
 /// Like `tectl_nl_drain`, and counts in `*owned` the route, rule and nexthop notifications that
 /// carry `protocol` and were not caused by a request from the socket with port id `ignore_port`
-/// (0: ignore none); `*by_kernel` counts those of them the kernel made itself (port id 0).
+/// (0: ignore none), nor are about one of `probes` (NULL: none); `*by_kernel` counts those of
+/// them the kernel made itself (port id 0).
 /// Returns the number of messages read, -ENOBUFS (events lost) or -errno.
-int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, int *owned, int *by_kernel);
+int tectl_nl_read_owned(int fd, uint8_t protocol, uint32_t ignore_port, const tectl_probe_objects *probes, int *owned, int *by_kernel);
 /// The port id (nl_pid) the kernel gave a bound netlink socket; 0 when unknown.
 uint32_t tectl_nl_port(int fd);
 
