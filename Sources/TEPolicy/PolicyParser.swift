@@ -201,16 +201,53 @@ final class PolicyParser {
         var path: String
         var className: String?
         var family: AddressFamily?
-        var prefixes: [(IPPrefix, Node)]
+        var prefixes: [IPPrefix]
+        var prefixLocations: [SourceLocation]
         var nexthops: [(String, Node)]
     }
     var routeReferences: [RouteReferences] = []
 
+    /// Long `prefixes` lists read by `PrefixListScanner` (blanked in the composed tree), by the
+    /// line of their key, and how many of them `parseRoute` took.
+    var scanned: PrefixListScanner?
+    var takenLists = 0
+    /// Route entries seen so far (the index of the next one in `routes:`).
+    var routeCount = 0
+    /// Where each item of an entry's `prefixes` list was, by the entry's index.
+    var prefixLocations: [Int: [SourceLocation]] = [:]
+
+    /// The scanned list for the `prefixes` key of `fields`, when the tree has that key in a
+    /// block mapping (one that does not start with `{`; Yams does not keep the style) exactly
+    /// where the scanner found it, with the blanked (empty) value.
+    func scannedList(_ fields: Fields) -> PrefixListScanner.List? {
+        guard let scanned, let start = fields.node.mark, scanned.byte(line: start.line, column: start.column) != UInt8(ascii: "{"),
+              let key = fields.keyNode("prefixes"), let mark = key.mark,
+              let list = scanned.lists[mark.line], list.keyColumn == mark.column,
+              case .scalar(let value)? = fields["prefixes"], value.string.isEmpty, value.style == .plain else { return nil }
+        takenLists += 1
+        return list
+    }
+
     func parseRoute(_ node: Node, path: String) -> RouteEntry? {
+        let index = routeCount
+        routeCount += 1
         guard let f = reader.mapping(node, path: path, allowed: Self.routeKeys, required: ["class", "nexthops"]) else { return nil }
-        // Paths are built only when needed (a diagnostic, the location record): a policy may list
-        // 100,000 prefixes in one entry.
-        var prefixNodes: [(Node, Int?)] = []
+        // Paths are built only for diagnostics: a policy may list 100,000 prefixes in one entry.
+        var prefixes: [IPPrefix] = []
+        var locations: [SourceLocation] = []
+        func check(_ parsed: IPPrefix?, _ text: () -> String, at loc: SourceLocation, _ itemPath: () -> String) {
+            guard let prefix = parsed else {
+                reader.error(at: loc, "\(itemPath()): \"\(text())\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
+                return
+            }
+            if prefix.hasHostBits {
+                reader.error(at: loc, "\(itemPath()): \(text()) has host bits set; did you mean \(prefix.canonical)?")
+                return
+            }
+            prefixes.append(prefix)
+            locations.append(loc)
+        }
+        let prefixesPath = f.path("prefixes")
         switch (f["prefix"], f["prefixes"]) {
         case (nil, nil):
             reader.error(node, "\(path): missing \"prefix\" or \"prefixes\"")
@@ -218,34 +255,31 @@ final class PolicyParser {
             _ = p
             reader.error(f.keyNode("prefixes") ?? ps, "\(path): give either \"prefix\" or \"prefixes\", not both")
         case (let p?, nil):
-            prefixNodes = [(p, nil)]
+            if let s = reader.string(p, path: f.path("prefix")) {
+                check(IPPrefix(s), { s }, at: reader.location(of: p), { f.path("prefix") })
+                if !prefixes.isEmpty { reader.record(f.path("prefix"), p) }
+            }
         case (nil, let ps?):
-            if let items = reader.sequence(ps, path: f.path("prefixes")) {
-                if items.isEmpty { reader.error(ps, "\(f.path("prefixes")): must list at least one prefix") }
-                prefixNodes = items.enumerated().map { ($1, $0) }
-                reader.reserveLocations(items.count)
+            if let list = scannedList(f), let scanned {
+                reader.record(prefixesPath, SourceLocation(line: list.valueLine, column: list.valueColumn))
+                prefixes.reserveCapacity(list.items.count)
+                locations.reserveCapacity(list.items.count)
+                for (i, item) in list.items.enumerated() {
+                    check(scanned.prefix(item), { scanned.text(item) }, at: SourceLocation(line: Int(item.line), column: Int(item.column)), { "\(prefixesPath)[\(i)]" })
+                }
+            } else if let items = reader.sequence(ps, path: prefixesPath) {
+                if items.isEmpty { reader.error(ps, "\(prefixesPath): must list at least one prefix") }
+                prefixes.reserveCapacity(items.count)
+                locations.reserveCapacity(items.count)
+                for (i, n) in items.enumerated() {
+                    guard let s = reader.string(n, path: "\(prefixesPath)[\(i)]") else { continue }
+                    check(IPPrefix(s), { s }, at: reader.location(of: n), { "\(prefixesPath)[\(i)]" })
+                }
             }
+            prefixLocations[index] = locations
         }
-        var prefixes: [IPPrefix] = []
-        var located: [(IPPrefix, Node)] = []
-        let prefixesPath = f.path("prefixes")
-        for (n, index) in prefixNodes {
-            let p = index.map { "\(prefixesPath)[\($0)]" } ?? f.path("prefix")
-            guard let s = reader.string(n, path: p) else { continue }
-            guard let prefix = IPPrefix(s) else {
-                reader.error(n, "\(p): \"\(s)\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
-                continue
-            }
-            if prefix.hasHostBits {
-                reader.error(n, "\(p): \(s) has host bits set; did you mean \(prefix.canonical)?")
-                continue
-            }
-            reader.record(p, n)
-            prefixes.append(prefix)
-            located.append((prefix, n))
-        }
-        if let fam = prefixes.first?.family, let other = located.first(where: { $0.0.family != fam }) {
-            reader.error(other.1, "\(path): mixes IPv4 and IPv6 prefixes; one route entry is one address family")
+        if let fam = prefixes.first?.family, let other = zip(prefixes, locations).first(where: { $0.0.family != fam }) {
+            reader.error(at: other.1, "\(path): mixes IPv4 and IPv6 prefixes; one route entry is one address family")
         }
         let className = f["class"].flatMap { reader.string($0, path: f.path("class")) }
         var nexthops: [String] = []
@@ -265,7 +299,7 @@ final class PolicyParser {
         }
         var group = GroupSpec()
         if let n = f["group"] { group = parseGroup(n, path: f.path("group"), nexthopCount: nexthops.count) }
-        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: located, nexthops: nexthopNodes))
+        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: prefixes, prefixLocations: locations, nexthops: nexthopNodes))
         guard let className, !prefixes.isEmpty, !nexthops.isEmpty else { return nil }
         return RouteEntry(prefixes: prefixes, className: className, nexthops: nexthops, group: group)
     }
@@ -391,10 +425,10 @@ final class PolicyParser {
             }
         }
 
-        // (table, prefix) → where it was first routed.
-        var routed: [RoutedPrefix: String] = [:]
+        // (table, prefix) → the entry (index in routeReferences) that routed it first.
+        var routed: [RoutedPrefix: Int] = [:]
         routed.reserveCapacity(routeReferences.reduce(0) { $0 + $1.prefixes.count })
-        for r in routeReferences {
+        for (index, r) in routeReferences.enumerated() {
             var table: UInt32?
             if let className = r.className {
                 table = classByName[className]?.table
@@ -417,12 +451,12 @@ final class PolicyParser {
                 }
             }
             guard let table else { continue }
-            for (prefix, node) in r.prefixes {
+            for (prefix, location) in zip(r.prefixes, r.prefixLocations) {
                 let key = RoutedPrefix(table: table, prefix: prefix)
                 if let earlier = routed[key] {
-                    reader.error(node, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(earlier)")
+                    reader.error(at: location, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(routeReferences[earlier].path)")
                 } else {
-                    routed[key] = r.path
+                    routed[key] = index
                 }
             }
         }
