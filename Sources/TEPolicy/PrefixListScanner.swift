@@ -43,10 +43,30 @@ struct PrefixListScanner {
     /// Nil when the text has no list of at least `minimumItems` items that qualifies.
     init?(_ text: String, minimumItems: Int = 256) {
         let bytes = Array(text.utf8)
+        guard let (lists, blanks) = bytes.withUnsafeBufferPointer({ Self.scan($0, minimumItems: minimumItems) }) else { return nil }
+        // The lists' lines are emptied (newlines kept): every other mark stays where it was, and
+        // libyaml has little left to read.
+        var yaml: [UInt8] = []
+        yaml.reserveCapacity(bytes.count / 8)
+        var from = 0
+        for (start, end) in blanks {
+            yaml += bytes[from..<start]
+            for i in start..<end where bytes[i] == UInt8(ascii: "\n") { yaml.append(UInt8(ascii: "\n")) }
+            from = end
+        }
+        yaml += bytes[from...]
+        self.yaml = String(decoding: yaml, as: UTF8.self)
+        self.bytes = bytes
+        self.lists = lists
+    }
+
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
+    /// The lists and the byte ranges to empty.
+    static func scan(_ bytes: Bytes, minimumItems: Int) -> ([Int: List], [(Int, Int)])? {
         var lists: [Int: List] = [:]
         var blanks: [(Int, Int)] = []
         let n = bytes.count
-        // Line starts, found lazily while walking.
         var lineStart = 0
         var lineNumber = 1
         // A quick reject: no `prefixes:` at all.
@@ -95,14 +115,7 @@ struct PrefixListScanner {
             lineStart = lineEnd + 1
             lineNumber += 1
         }
-        guard !lists.isEmpty else { return nil }
-        var blanked = bytes
-        for (from, to) in blanks {
-            for i in from..<to where blanked[i] != UInt8(ascii: "\n") { blanked[i] = UInt8(ascii: " ") }
-        }
-        self.yaml = String(decoding: blanked, as: UTF8.self)
-        self.bytes = bytes
-        self.lists = lists
+        return lists.isEmpty ? nil : (lists, blanks)
     }
 
     /// The byte at a Yams mark (1-based line, column in Unicode scalars), or nil.
@@ -140,7 +153,7 @@ struct PrefixListScanner {
 
     // MARK: scanning
 
-    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+    static func contains(_ bytes: Bytes, _ needle: [UInt8]) -> Bool {
         guard let first = needle.first, bytes.count >= needle.count else { return false }
         var i = 0
         let last = bytes.count - needle.count
@@ -155,7 +168,7 @@ struct PrefixListScanner {
         return false
     }
 
-    static func lineEnd(_ b: [UInt8], from: Int) -> Int {
+    static func lineEnd(_ b: Bytes, from: Int) -> Int {
         var i = from
         while i < b.count && b[i] != UInt8(ascii: "\n") { i += 1 }
         return i
@@ -163,7 +176,7 @@ struct PrefixListScanner {
 
     /// `[spaces][- ]prefixes:` then spaces to the end of the line or to a flow list: the offset of
     /// the key and the offset after the spaces that follow the colon.
-    static func prefixesKey(_ b: [UInt8], _ start: Int, _ end: Int) -> (Int, Int)? {
+    static func prefixesKey(_ b: Bytes, _ start: Int, _ end: Int) -> (Int, Int)? {
         var i = start
         while i < end && b[i] == UInt8(ascii: " ") { i += 1 }
         if i + 1 < end && b[i] == UInt8(ascii: "-") && b[i + 1] == UInt8(ascii: " ") {
@@ -194,7 +207,7 @@ struct PrefixListScanner {
     /// A scalar at `i`: plain (value bytes only, not starting or ending with ':'; in a flow list
     /// no ':' at all) or quoted (value bytes only, not empty). Returns the item and the offset
     /// after it.
-    static func scalar(_ b: [UInt8], _ i: Int, _ end: Int, line: Int, lineStart: Int, flow: Bool = false) -> (Item, Int)? {
+    static func scalar(_ b: Bytes, _ i: Int, _ end: Int, line: Int, lineStart: Int, flow: Bool = false) -> (Item, Int)? {
         guard i < end else { return nil }
         let q = b[i]
         if q == UInt8(ascii: "\"") || q == UInt8(ascii: "'") {
@@ -211,7 +224,7 @@ struct PrefixListScanner {
     }
 
     /// `[indent]- SCALAR[spaces]` alone on its line: the indentation of the dash and the item.
-    static func blockItem(_ b: [UInt8], _ start: Int, _ end: Int, line: Int) -> (Int, Item)? {
+    static func blockItem(_ b: Bytes, _ start: Int, _ end: Int, line: Int) -> (Int, Item)? {
         var i = start
         while i < end && b[i] == UInt8(ascii: " ") { i += 1 }
         let indent = i - start
@@ -228,7 +241,7 @@ struct PrefixListScanner {
     /// Whether the list really ends where the items stop: at the end of the file, or (after blank
     /// or comment lines) at a line that cannot continue it — less indented than the key, or, when
     /// the items are as indented as the key, a sibling key at that indentation.
-    static func endsList(_ b: [UInt8], from: Int, keyIndent: Int, itemIndent: Int) -> Bool {
+    static func endsList(_ b: Bytes, from: Int, keyIndent: Int, itemIndent: Int) -> Bool {
         var cursor = from
         while cursor < b.count {
             let end = lineEnd(b, from: cursor)
@@ -246,7 +259,7 @@ struct PrefixListScanner {
 
     /// `[a, "b", 'c']` then spaces to the end of the line: the offsets of the brackets; the items
     /// are appended to `items`.
-    static func flowList(_ b: [UInt8], _ start: Int, _ end: Int, line: Int, into items: inout [Item]) -> (Int, Int)? {
+    static func flowList(_ b: Bytes, _ start: Int, _ end: Int, line: Int, into items: inout [Item]) -> (Int, Int)? {
         guard start < end, b[start] == UInt8(ascii: "[") else { return nil }
         var lineStart = start
         while lineStart > 0 && b[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
