@@ -36,12 +36,19 @@ struct KernelBench: ParsableCommand {
         }
     }
 
+    /// The 1, 5 and 15 minute load averages (the figures mean little on a busy machine).
+    static var loadAverage: String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     static var tectlPath: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tectl").path
     }
 
     func run() throws {
         print("kernel: \(try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), tectl: \(Self.tectlPath)")
+        print("load average before: \(Self.loadAverage)")
+        defer { print("load average after: \(Self.loadAverage)") }
         print("routes      ip -batch  tectl run --once  ratio(end to end)    reconcile  ratio(reconcile)        apply  ratio(apply)   policy parse")
         for n in routes {
             var ipBest = Double.infinity, tectlBest = Double.infinity, reconcileBest = Double.infinity, parseBest = Double.infinity, applyBest = Double.infinity
