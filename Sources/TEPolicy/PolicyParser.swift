@@ -203,6 +203,8 @@ final class PolicyParser {
         var family: AddressFamily?
         var prefixes: [IPPrefix]
         var prefixLocations: [SourceLocation]
+        /// `prefixes` packed for duplicate detection (table 0), made while each prefix is at hand.
+        var prefixKeys: [RoutedPrefix]
         var nexthops: [(String, Node)]
     }
     var routeReferences: [RouteReferences] = []
@@ -235,6 +237,7 @@ final class PolicyParser {
         // Paths are built only for diagnostics: a policy may list 100,000 prefixes in one entry.
         var prefixes: [IPPrefix] = []
         var locations: [SourceLocation] = []
+        var keys: [RoutedPrefix] = []
         func check(_ parsed: IPPrefix?, _ text: () -> String, at loc: SourceLocation, _ itemPath: () -> String) {
             guard let prefix = parsed else {
                 reader.error(at: loc, "\(itemPath()): \"\(text())\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
@@ -246,6 +249,7 @@ final class PolicyParser {
             }
             prefixes.append(prefix)
             locations.append(loc)
+            keys.append(RoutedPrefix(table: 0, prefix: prefix))
         }
         let prefixesPath = f.path("prefixes")
         switch (f["prefix"], f["prefixes"]) {
@@ -264,8 +268,13 @@ final class PolicyParser {
                 reader.record(prefixesPath, SourceLocation(line: list.valueLine, column: list.valueColumn))
                 prefixes.reserveCapacity(list.items.count)
                 locations.reserveCapacity(list.items.count)
-                for (i, item) in list.items.enumerated() {
-                    check(scanned.prefix(item), { scanned.text(item) }, at: SourceLocation(line: Int(item.line), column: Int(item.column)), { "\(prefixesPath)[\(i)]" })
+                keys.reserveCapacity(list.items.count)
+                scanned.bytes.withUnsafeBufferPointer { all in
+                    for (i, item) in list.items.enumerated() {
+                        let text = UnsafeBufferPointer(rebasing: all[Int(item.start)..<Int(item.start + item.count)])
+                        check(PrefixListScanner.parsePrefix(text), { String(decoding: text, as: UTF8.self) },
+                              at: SourceLocation(line: Int(item.line), column: Int(item.column)), { "\(prefixesPath)[\(i)]" })
+                    }
                 }
             } else if let items = reader.sequence(ps, path: prefixesPath) {
                 if items.isEmpty { reader.error(ps, "\(prefixesPath): must list at least one prefix") }
@@ -299,7 +308,7 @@ final class PolicyParser {
         }
         var group = GroupSpec()
         if let n = f["group"] { group = parseGroup(n, path: f.path("group"), nexthopCount: nexthops.count) }
-        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: prefixes, prefixLocations: locations, nexthops: nexthopNodes))
+        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: prefixes, prefixLocations: locations, prefixKeys: keys, nexthops: nexthopNodes))
         guard let className, !prefixes.isEmpty, !nexthops.isEmpty else { return nil }
         return RouteEntry(prefixes: prefixes, className: className, nexthops: nexthops, group: group)
     }
@@ -425,10 +434,8 @@ final class PolicyParser {
             }
         }
 
-        // (table, prefix) → the entry (index in routeReferences) that routed it first.
-        var routed: [RoutedPrefix: Int] = [:]
-        routed.reserveCapacity(routeReferences.reduce(0) { $0 + $1.prefixes.count })
-        for (index, r) in routeReferences.enumerated() {
+        var tables: [UInt32?] = []
+        for r in routeReferences {
             var table: UInt32?
             if let className = r.className {
                 table = classByName[className]?.table
@@ -438,6 +445,7 @@ final class PolicyParser {
                     reader.error(at: reader.locations["\(r.path).class"] ?? SourceLocation(line: 1, column: 1), message)
                 }
             }
+            tables.append(table)
             for (i, (name, node)) in r.nexthops.enumerated() {
                 guard let nh = nexthopByName[name] else {
                     if invalidNexthops.contains(name) { continue }
@@ -450,13 +458,41 @@ final class PolicyParser {
                     reader.error(node, "\(r.path).nexthops[\(i)]: next-hop \"\(name)\" is \(nh.via.family == .ipv4 ? "IPv4" : "IPv6") (via \(nh.via)) but the route's prefixes are \(family == .ipv4 ? "IPv4" : "IPv6")")
                 }
             }
+        }
+        checkDuplicatePrefixes(tables: tables)
+    }
+
+    /// Reports every (table, prefix) routed twice, at the later occurrence. Packed keys only: the
+    /// prefixes themselves (a heap object each) are touched for messages alone. Lists written in
+    /// ascending order (what generators produce) need no hash table.
+    func checkDuplicatePrefixes(tables: [UInt32?]) {
+        var ascending = true
+        var last: RoutedPrefix?
+        scan: for (r, table) in zip(routeReferences, tables) {
             guard let table else { continue }
-            for (prefix, location) in zip(r.prefixes, r.prefixLocations) {
-                let key = RoutedPrefix(table: table, prefix: prefix)
-                if let earlier = routed[key] {
-                    reader.error(at: location, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(routeReferences[earlier].path)")
-                } else {
-                    routed[key] = index
+            for packed in r.prefixKeys {
+                var key = packed
+                key.tableFamilyLength |= UInt64(table) << 32
+                if let last, !(last < key) {
+                    ascending = false
+                    break scan
+                }
+                last = key
+            }
+        }
+        if ascending { return }
+        // (table, prefix) → the entry (index in routeReferences) that routed it first.
+        var routed: [RoutedPrefix: Int] = [:]
+        routed.reserveCapacity(routeReferences.reduce(0) { $0 + $1.prefixKeys.count })
+        for (index, (r, table)) in zip(routeReferences, tables).enumerated() {
+            guard let table else { continue }
+            for (i, packed) in r.prefixKeys.enumerated() {
+                var key = packed
+                key.tableFamilyLength |= UInt64(table) << 32
+                // One hash lookup per prefix; a duplicate puts the first entry back.
+                if let earlier = routed.updateValue(index, forKey: key) {
+                    routed[key] = earlier
+                    reader.error(at: r.prefixLocations[i], "\(r.path): prefix \(r.prefixes[i]) is already routed in table \(table) by \(routeReferences[earlier].path)")
                 }
             }
         }
@@ -465,7 +501,7 @@ final class PolicyParser {
 
 /// A (table, prefix) pair, the key of duplicate-route detection, packed into three words
 /// (hashing 100,000 of them stays cheap). Prefixes here have no host bits set.
-struct RoutedPrefix: Hashable {
+struct RoutedPrefix: Hashable, Comparable {
     var high: UInt64 = 0
     var low: UInt64 = 0
     var tableFamilyLength: UInt64
@@ -477,6 +513,10 @@ struct RoutedPrefix: Hashable {
                 if i < 8 { high = high << 8 | UInt64(b[i]) } else { low = low << 8 | UInt64(b[i]) }
             }
         }
+    }
+
+    static func < (a: RoutedPrefix, b: RoutedPrefix) -> Bool {
+        (a.high, a.low, a.tableFamilyLength) < (b.high, b.low, b.tableFamilyLength)
     }
 }
 

@@ -139,18 +139,6 @@ struct PrefixListScanner {
         return nil
     }
 
-    /// The text of an item (for messages).
-    func text(_ item: Item) -> String {
-        String(decoding: bytes[Int(item.start)..<Int(item.start + item.count)], as: UTF8.self)
-    }
-
-    /// Parses an item as `IPPrefix(text)` would, without making a string.
-    func prefix(_ item: Item) -> IPPrefix? {
-        bytes.withUnsafeBufferPointer { all in
-            Self.parsePrefix(UnsafeBufferPointer(rebasing: all[Int(item.start)..<Int(item.start + item.count)]))
-        }
-    }
-
     // MARK: scanning
 
     static func contains(_ bytes: Bytes, _ needle: [UInt8]) -> Bool {

@@ -103,6 +103,21 @@ import Testing
         #expect(diagnostics.contains("p.yaml:19:9: routes[0]: prefix 2001:db8:1000::/48 is already routed in table 101 by routes[0]"), "\(diagnostics)")
     }
 
+    @Test func duplicatesAreFoundInAscendingAndUnorderedLists() {
+        func entry(_ cls: String, _ items: [String]) -> String {
+            "  - class: \(cls)\n    nexthops: [up1]\n    prefixes:\n" + Self.block(items)
+        }
+        let a = "\"2001:db8:1::/48\"", b = "\"2001:db8:2::/48\"", c = "\"2001:db8:3::/48\""
+        // Ascending without duplicates; the same prefix in another table is no duplicate.
+        #expect(Self.load(Self.head + entry("training", [a, b]) + entry("training", [c]) + entry("bulk", [a]), scan: true).diagnostics == [])
+        #expect(Self.load(Self.head + entry("training", [c, a]) + entry("training", [b]), scan: true).diagnostics == [])
+        // Ascending up to the repeat, and unordered.
+        let repeated = Self.load(Self.head + entry("training", [a, b]) + entry("training", [b, c]), scan: true).diagnostics
+        #expect(repeated == ["p.yaml:17:9: routes[1]: prefix 2001:db8:2::/48 is already routed in table 101 by routes[0]"], "\(repeated)")
+        let unordered = Self.load(Self.head + entry("training", [c, b]) + entry("training", [a, c]), scan: true).diagnostics
+        #expect(unordered == ["p.yaml:18:9: routes[1]: prefix 2001:db8:3::/48 is already routed in table 101 by routes[0]"], "\(unordered)")
+    }
+
     @Test func unusualListsAreLeftToYAML() {
         let entry = "  - class: training\n    nexthops: [up1]\n    prefixes:"
         let cases: [String] = [
