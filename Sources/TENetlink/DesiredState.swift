@@ -9,8 +9,6 @@ public struct DesiredState: Sendable, Equatable {
     public var groups: [UInt32: GroupObject] = [:]
     /// The routes in plan order (the order requests are sent in), each key once.
     public var routeList: [RouteObject] = []
-    /// The keys of `routeList`.
-    public var routeKeys: Set<RouteKey> = []
     public var rules: Set<RuleObject> = []
     /// DSCP values that nftables must mark (only when the kernel lacks FRA_DSCP).
     public var marks: Set<DSCPMark> = []
@@ -27,6 +25,10 @@ public struct DesiredState: Sendable, Equatable {
     public var routes: [RouteKey: RouteObject] {
         Dictionary(routeList.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// The keys of `routeList` (built on each call: only a diff against a kernel that has routes
+    /// needs them).
+    public var routeKeys: Set<RouteKey> { Set(routeList.lazy.map(\.key)) }
 
     /// Id of policy next-hop `index`.
     public static func nexthopID(base: UInt32, index: Int) -> UInt32 { base + 1 + UInt32(index) }
@@ -46,7 +48,9 @@ public struct DesiredState: Sendable, Equatable {
         let proto = own.protocolNumber
         let prefixCount = plan.routes.reduce(0) { $0 + $1.prefixes.count }
         out.routeList.reserveCapacity(prefixCount)
-        out.routeKeys.reserveCapacity(prefixCount)
+        // Keys come in ascending order from generated lists: then they are distinct without a
+        // hash set. The first key out of order starts the set.
+        var seen: Set<RouteKey>?
         var nexthopIndex: [String: Int] = [:]
         for (i, nh) in policy.nexthops.enumerated() { nexthopIndex[nh.name] = i }
 
@@ -113,7 +117,12 @@ public struct DesiredState: Sendable, Equatable {
             }
             for prefix in route.prefixes {
                 let key = RouteKey(table: route.table, prefix: prefix, metric: metric)
-                if out.routeKeys.insert(key).inserted {
+                if seen == nil, let last = out.routeList.last?.key, !(last < key) {
+                    var keys = Set<RouteKey>(minimumCapacity: prefixCount)
+                    for r in out.routeList { keys.insert(r.key) }
+                    seen = keys
+                }
+                if seen == nil || seen?.insert(key).inserted == true {
                     out.routeList.append(RouteObject(key: key, protocolNumber: proto, target: target))
                 }
             }

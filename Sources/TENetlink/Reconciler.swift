@@ -70,8 +70,11 @@ public struct Reconciler: Sendable {
 
         if routes {
             var stale: [RouteObject] = []
-            for (key, r) in kernel.routes where r.protocolNumber == protocolNumber && !desired.routeKeys.contains(key) && !desired.keptRoutes.contains(key) {
-                stale.append(r)
+            if !kernel.routes.isEmpty {
+                let wanted = desired.routeKeys
+                for (key, r) in kernel.routes where r.protocolNumber == protocolNumber && !wanted.contains(key) && !desired.keptRoutes.contains(key) {
+                    stale.append(r)
+                }
             }
             ops += stale.sorted { $0.key < $1.key }.map { .deleteRoute($0) }
         }

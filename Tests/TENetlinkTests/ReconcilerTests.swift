@@ -157,6 +157,19 @@ import Testing
         #expect(DSCPMarking.ruleset(d.marks).contains("ip dscp 26 meta mark set 0x7ec7001a"))
     }
 
+    @Test func eachRouteKeyOnceInPlanOrderWhateverTheOrderOfThePrefixes() {
+        func keys(_ prefixes: [String]) -> [String] {
+            var p = policy()
+            p.routes[0].prefixes = prefixes.compactMap { IPPrefix($0) }
+            let d = DesiredState.build(plan: plan(p), policy: p, interfaces: interfaces, features: features, kernel: KernelState())
+            #expect(Set(d.routeList.map(\.key)) == d.routeKeys)
+            return d.routeList.map(\.key.prefixText)
+        }
+        #expect(keys(["203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"]) == ["203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"])
+        #expect(keys(["203.0.113.64/26", "203.0.113.0/26", "203.0.113.64/26"]) == ["203.0.113.64/26", "203.0.113.0/26"])
+        #expect(keys(["203.0.113.0/26", "203.0.113.64/26", "203.0.113.0/26", "203.0.113.128/26"]) == ["203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"])
+    }
+
     @Test func failureNamesTheRequestAndTheObject() {
         let nh = NexthopObject(id: 2_113_929_217, family: .ipv4, ifindex: 2, gateway: up1, protocolNumber: 250)
         let f = OperationFailure(operation: .createNexthop(nh), errno: EEXIST, kernelMessage: "")
