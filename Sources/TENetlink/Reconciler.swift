@@ -44,6 +44,9 @@ public struct Reconciler: Sendable {
             }
         }
         var routeConflicts: [String] = []
+        // Owned kernel routes (not kept) that a desired route matched: when that is all of
+        // them, none is stale and no key set is needed.
+        var matchedOwned = 0
         if routes {
             if kernel.routes.isEmpty {
                 // The first run into empty tables: every route is new (no lookups).
@@ -54,8 +57,9 @@ public struct Reconciler: Sendable {
                     if let have = kernel.routes[want.key] {
                         if have.protocolNumber != protocolNumber {
                             routeConflicts.append("route \(want.key) exists with protocol \(have.protocolNumber), not \(protocolNumber): left alone")
-                        } else if have.target != want.target {
-                            ops.append(.replaceRoute(want))
+                        } else {
+                            if desired.keptRoutes.isEmpty || !desired.keptRoutes.contains(want.key) { matchedOwned += 1 }
+                            if have.target != want.target { ops.append(.replaceRoute(want)) }
                         }
                     } else {
                         ops.append(.createRoute(want))
@@ -70,7 +74,10 @@ public struct Reconciler: Sendable {
 
         if routes {
             var stale: [RouteObject] = []
-            if !kernel.routes.isEmpty {
+            let ownedUnkept = kernel.routes.isEmpty ? 0 : kernel.routes.reduce(0) { n, entry in
+                entry.value.protocolNumber == protocolNumber && (desired.keptRoutes.isEmpty || !desired.keptRoutes.contains(entry.key)) ? n + 1 : n
+            }
+            if ownedUnkept > matchedOwned {
                 let wanted = desired.routeKeys
                 for (key, r) in kernel.routes where r.protocolNumber == protocolNumber && !wanted.contains(key) && !desired.keptRoutes.contains(key) {
                     stale.append(r)
