@@ -71,7 +71,7 @@ struct PrefixListScanner {
         var lineNumber = 1
         // A quick reject: no `prefixes:` at all.
         guard Self.contains(bytes, Array("prefixes:".utf8)) else { return nil }
-        if bytes.contains(UInt8(ascii: "\r")) || bytes.contains(UInt8(ascii: "\t")) { return nil }
+        if Self.contains(bytes, UInt8(ascii: "\r")) || Self.contains(bytes, UInt8(ascii: "\t")) { return nil }
         while lineStart < n {
             let lineEnd = Self.lineEnd(bytes, from: lineStart)
             if let (keyColumn, afterKey) = Self.prefixesKey(bytes, lineStart, lineEnd) {
@@ -141,25 +141,30 @@ struct PrefixListScanner {
 
     // MARK: scanning
 
+    /// Whether `needle` occurs in `bytes` (memchr for its first byte, then memcmp).
     static func contains(_ bytes: Bytes, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, bytes.count >= needle.count else { return false }
-        var i = 0
-        let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == first {
-                var j = 1
-                while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
-            }
-            i += 1
+        guard let base = bytes.baseAddress, let first = needle.first else { return false }
+        var from = 0
+        while bytes.count - from >= needle.count {
+            guard let hit = memchr(base + from, Int32(first), bytes.count - from - needle.count + 1) else { return false }
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if needle.withUnsafeBufferPointer({ n in n.baseAddress.map { memcmp(base + at, $0, needle.count) == 0 } ?? false }) { return true }
+            from = at + 1
         }
         return false
     }
 
+    /// Whether `byte` occurs in `bytes` (memchr).
+    static func contains(_ bytes: Bytes, _ byte: UInt8) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        return memchr(base, Int32(byte), bytes.count) != nil
+    }
+
+    /// The offset of the next newline at or after `from`, or the end (memchr).
     static func lineEnd(_ b: Bytes, from: Int) -> Int {
-        var i = from
-        while i < b.count && b[i] != UInt8(ascii: "\n") { i += 1 }
-        return i
+        guard let base = b.baseAddress, from < b.count,
+              let hit = memchr(base + from, Int32(UInt8(ascii: "\n")), b.count - from) else { return b.count }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
     /// `[spaces][- ]prefixes:` then spaces to the end of the line or to a flow list: the offset of
