@@ -104,9 +104,25 @@ struct Run: AsyncParsableCommand {
     private func runOnce() async throws {
         let loaded = try loadPolicyOrExit(policy)
         // Latency only matters to classes that prefer it; otherwise no probe waits on a gateway
-        // that drops SYNs.
+        // that drops SYNs. Without feeds either, one sample is the links alone (utilization 0,
+        // as in a first sample): read directly, without the collector's threads.
         let probeLatency = loaded.policy.classes.contains { $0.prefer == .latency }
-        let inputs = LiveInputs(snapshot: try await readLiveSnapshotOrExit(policy: loaded, measured: false, probeLatency: probeLatency))
+        let inputs: LiveInputs
+        if loaded.policy.feeds.isEmpty && !probeLatency {
+            do {
+                inputs = try LiveInputs.read()
+            } catch {
+                printError("tectl: \(error)")
+                throw ExitCode(2)
+            }
+            let problems = loaded.checkHost(interfaces: Set(inputs.interfaces.keys))
+            if !problems.isEmpty {
+                printError(problems.map(\.description).joined(separator: "\n"))
+                throw ExitCode(1)
+            }
+        } else {
+            inputs = LiveInputs(snapshot: try await readLiveSnapshotOrExit(policy: loaded, measured: false, probeLatency: probeLatency))
+        }
         let report: ReconcileReport
         do {
             let session = try KernelSession(ownership: loaded.policy.ownership)
