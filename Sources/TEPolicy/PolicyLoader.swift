@@ -48,7 +48,7 @@ public enum PolicyLoader {
         let parser = PolicyParser(reader: YAMLReader(file: file))
         parser.scanned = scanned
         let policy = parser.parse(root)
-        if let scanned, parser.takenLists != scanned.lists.count {
+        if scanned != nil, !parser.tookEveryScannedListOnce {
             // A list the tree does not confirm (inside a block scalar, a flow mapping, a
             // section other than a route entry): read the file the ordinary way.
             return try load(yaml: yaml, file: file, scanLists: nil)
@@ -58,7 +58,7 @@ public enum PolicyLoader {
             throw PolicyValidationError(diagnostics: diagnostics)
         }
         var loaded = LoadedPolicy(policy: policy, file: file, locations: parser.reader.locations, prefixLocations: parser.prefixLocations, extensions: parser.extensions)
-        loaded.scannedLists = parser.takenLists
+        loaded.scannedLists = parser.takenLists.count
         return loaded
     }
 

@@ -209,10 +209,18 @@ final class PolicyParser {
     }
     var routeReferences: [RouteReferences] = []
 
-    /// Long `prefixes` lists read by `PrefixListScanner` (blanked in the composed tree), by the
-    /// line of their key, and how many of them `parseRoute` took.
+    /// Long `prefixes` lists read by `PrefixListScanner` (emptied in the composed tree), and the
+    /// key lines of those `parseRoute` took, each as often as it was taken (an alias of an
+    /// entry takes it again).
     var scanned: PrefixListScanner?
-    var takenLists = 0
+    var takenLists: [Int: Int] = [:]
+
+    /// Every scanned list was taken exactly once: otherwise the file must be read again the
+    /// ordinary way.
+    var tookEveryScannedListOnce: Bool {
+        guard let scanned else { return true }
+        return Set(takenLists.keys) == Set(scanned.lists.keys) && takenLists.values.allSatisfy { $0 == 1 }
+    }
     /// Route entries seen so far (the index of the next one in `routes:`).
     var routeCount = 0
     /// Where each item of an entry's `prefixes` list was, by the entry's index.
@@ -226,7 +234,7 @@ final class PolicyParser {
               let key = fields.keyNode("prefixes"), let mark = key.mark,
               let list = scanned.lists[mark.line], list.keyColumn == mark.column,
               case .scalar(let value)? = fields["prefixes"], value.string.isEmpty, value.style == .plain else { return nil }
-        takenLists += 1
+        takenLists[mark.line, default: 0] += 1
         return list
     }
 

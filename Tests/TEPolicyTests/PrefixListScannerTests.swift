@@ -157,6 +157,10 @@ import Testing
         Self.same(elsewhere, scanned: true)
         let both = Self.head + "  - prefix: \"2001:db8::/32\"\n    class: training\n    nexthops: [up1]\n    prefixes:\n" + Self.block(Self.prefixes)
         Self.same(both, scanned: true)
+        // An entry taken twice through an alias, and another list outside the routes: the
+        // second list must not read as empty.
+        let aliased = Self.head + "  - &e\n    class: training\n    nexthops: [up1]\n    prefixes:\n" + Self.block(Self.prefixes) + "  - *e\nfrr:\n  prefixes:\n" + Self.block(Self.prefixes, indent: "    ")
+        Self.same(aliased, scanned: true)
     }
 
     @Test func prefixBytesParseLikeIPPrefix() {
