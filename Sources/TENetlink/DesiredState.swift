@@ -7,9 +7,8 @@ import TECore
 public struct DesiredState: Sendable, Equatable {
     public var nexthops: [UInt32: NexthopObject] = [:]
     public var groups: [UInt32: GroupObject] = [:]
-    public var routes: [RouteKey: RouteObject] = [:]
-    /// The keys of `routes` in plan order (the order requests are sent in).
-    public var routeOrder: [RouteKey] = []
+    /// The routes in plan order (the order requests are sent in), each key once.
+    public var routeList: [RouteObject] = []
     public var rules: Set<RuleObject> = []
     /// DSCP values that nftables must mark (only when the kernel lacks FRA_DSCP).
     public var marks: Set<DSCPMark> = []
@@ -21,6 +20,15 @@ public struct DesiredState: Sendable, Equatable {
     public var problems: [String] = []
 
     public init() {}
+
+    /// The routes by key (built on each call; the reconcile itself walks `routeList`).
+    public var routes: [RouteKey: RouteObject] {
+        Dictionary(routeList.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The keys of `routeList` (built on each call: only a diff against a kernel that has routes
+    /// needs them).
+    public var routeKeys: Set<RouteKey> { Set(routeList.lazy.map(\.key)) }
 
     /// Id of policy next-hop `index`.
     public static func nexthopID(base: UInt32, index: Int) -> UInt32 { base + 1 + UInt32(index) }
@@ -39,8 +47,10 @@ public struct DesiredState: Sendable, Equatable {
         let own = policy.ownership
         let proto = own.protocolNumber
         let prefixCount = plan.routes.reduce(0) { $0 + $1.prefixes.count }
-        out.routes.reserveCapacity(prefixCount)
-        out.routeOrder.reserveCapacity(prefixCount)
+        out.routeList.reserveCapacity(prefixCount)
+        // Keys come in ascending order from generated lists: then they are distinct without a
+        // hash set. The first key out of order starts the set.
+        var seen: Set<RouteKey>?
         var nexthopIndex: [String: Int] = [:]
         for (i, nh) in policy.nexthops.enumerated() { nexthopIndex[nh.name] = i }
 
@@ -48,14 +58,13 @@ public struct DesiredState: Sendable, Equatable {
             // IPv6 routes without a metric get 1024 (IP6_RT_PRIO_USER): ask for it, so that the
             // dump matches.
             let metric: UInt32 = route.family == .ipv6 ? 1024 : 0
-            let keys = route.prefixes.map { RouteKey(table: route.table, prefix: $0, metric: metric) }
             let bankIDs = groupIDs(base: own.nexthopIDBase, slot: slot)
             guard slot < maxGroups else {
                 out.problems.append("route entry \(slot): more than \(maxGroups) route entries; not installed")
                 continue
             }
             guard route.status == .planned else {
-                out.keptRoutes.formUnion(keys)
+                out.keptRoutes.formUnion(route.prefixes.map { RouteKey(table: route.table, prefix: $0, metric: metric) })
                 out.keptGroups.formUnion([bankIDs.0, bankIDs.1])
                 continue
             }
@@ -76,7 +85,7 @@ public struct DesiredState: Sendable, Equatable {
             }
             guard !members.isEmpty else {
                 // Never an empty group: keep what is installed.
-                out.keptRoutes.formUnion(keys)
+                out.keptRoutes.formUnion(route.prefixes.map { RouteKey(table: route.table, prefix: $0, metric: metric) })
                 out.keptGroups.formUnion([bankIDs.0, bankIDs.1])
                 continue
             }
@@ -106,8 +115,16 @@ public struct DesiredState: Sendable, Equatable {
                 out.groups[group.id] = group
                 target = .nexthop(group.id)
             }
-            for key in keys where out.routes.updateValue(RouteObject(key: key, protocolNumber: proto, target: target), forKey: key) == nil {
-                out.routeOrder.append(key)
+            for prefix in route.prefixes {
+                let key = RouteKey(table: route.table, prefix: prefix, metric: metric)
+                if seen == nil, let last = out.routeList.last?.key, !(last < key) {
+                    var keys = Set<RouteKey>(minimumCapacity: prefixCount)
+                    for r in out.routeList { keys.insert(r.key) }
+                    seen = keys
+                }
+                if seen == nil || seen?.insert(key).inserted == true {
+                    out.routeList.append(RouteObject(key: key, protocolNumber: proto, target: target))
+                }
             }
         }
 

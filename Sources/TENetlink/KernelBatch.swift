@@ -13,6 +13,11 @@ final class KernelBatch {
 
     var count: UInt32 { tectl_batch_count(raw) }
 
+    /// Room for `requests` more requests (a hint: route requests are about 80 bytes).
+    func reserve(requests: Int) {
+        _ = tectl_batch_reserve(raw, UInt32(clamping: requests), requests * 96)
+    }
+
     private func check(_ rc: Int32, _ request: @autoclosure () -> String) throws(NetlinkError) {
         guard rc >= 0 else { throw NetlinkError(operation: request(), errno: -rc, message: "cannot build the request: \(errnoText(-rc))") }
     }

@@ -197,6 +197,14 @@ public struct RouteKey: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public var description: String { "\(prefixText) table \(table)" + (metric != 0 ? " metric \(metric)" : "") }
 
+    /// Three words instead of six fields: plans hash 100,000 keys.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(high)
+        hasher.combine(low)
+        hasher.combine(UInt64(table) << 32 | UInt64(metric & 0xFFFF) << 16 | UInt64(family.kernelValue) << 8 | UInt64(length))
+        hasher.combine(metric >> 16)
+    }
+
     public static func < (a: RouteKey, b: RouteKey) -> Bool {
         (a.table, a.family.kernelValue, a.high, a.low, a.length, a.metric) < (b.table, b.family.kernelValue, b.high, b.low, b.length, b.metric)
     }

@@ -4,11 +4,13 @@ import TECore
 /// Text and JSON forms of what `run --once`, `status` and `flush` print.
 public enum KernelReport {
     /// `run --once` as text: one line per request (`+` sent, `~` dry run), then the verdict.
-    public static func text(_ r: ReconcileReport) -> String {
+    /// More than `routeLines` route requests are summed up in one line per kind instead (a plan
+    /// of 100,000 routes would print 100,000 lines); `--format json` always lists each.
+    public static func text(_ r: ReconcileReport, routeLines: Int = .max) -> String {
         var out = "# kernel: \(r.features)\n"
         for n in r.notes { out += "# \(n)\n" }
         let mark = r.dryRun ? "~" : "+"
-        for op in r.operations { out += "\(mark) \(op)\n" }
+        out += lines(r.operations, prefix: "\(mark) ", routeLines: routeLines)
         for c in r.conflicts { out += "! \(c)\n" }
         if r.dryRun {
             out += r.operations.isEmpty && r.conflicts.isEmpty
@@ -18,7 +20,37 @@ public enum KernelReport {
             out += "# \(r.operations.count) request\(r.operations.count == 1 ? "" : "s") sent in \(String(format: "%.1f", r.applySeconds * 1000)) ms"
             out += r.redumps > 0 ? ", \(r.redumps) re-dump\(r.redumps == 1 ? "" : "s")" : ""
             out += r.matches ? "; the kernel matches the plan\n" : "; the kernel does NOT match the plan\n"
-            for op in r.remaining { out += "# still different: \(op)\n" }
+            out += lines(r.remaining, prefix: "# still different: ", routeLines: routeLines)
+        }
+        return out
+    }
+
+    /// One line per request; past `routeLines` route requests, one line per kind of route
+    /// request where the first route request was.
+    static func lines(_ ops: [KernelOperation], prefix: String, routeLines: Int) -> String {
+        var counts = (add: 0, replace: 0, delete: 0)
+        for op in ops {
+            switch op {
+            case .createRoute: counts.add += 1
+            case .replaceRoute: counts.replace += 1
+            case .deleteRoute: counts.delete += 1
+            default: continue
+            }
+        }
+        let summarize = counts.add + counts.replace + counts.delete > routeLines
+        var out = ""
+        var summarized = false
+        for op in ops {
+            switch op {
+            case .createRoute where summarize, .replaceRoute where summarize, .deleteRoute where summarize:
+                if summarized { continue }
+                summarized = true
+                for (n, verb) in [(counts.add, "add"), (counts.replace, "replace"), (counts.delete, "delete")] where n > 0 {
+                    out += "\(prefix)\(verb) \(n) route\(n == 1 ? "" : "s") (--verbose lists each)\n"
+                }
+            default:
+                out += "\(prefix)\(op)\n"
+            }
         }
         return out
     }

@@ -76,44 +76,40 @@ public final class KernelSession {
         try KernelState.read(socket: socket, protocolNumber: ownership.protocolNumber, tables: tables, routes: routes)
     }
 
-    /// The state after `sent` was applied to `before` and every request was acked: nexthops,
-    /// groups and rules dumped again (cheap), routes taken from `before` with the acked route
-    /// requests applied. Nil when the kernel may have changed routes on its own because of a
-    /// request (deleting a group or nexthop deletes the routes that use it): then dump all.
-    func acknowledgedState(before: KernelState, sent: [KernelOperation], tables: Set<UInt32>) throws(NetlinkError) -> KernelState? {
-        for op in sent {
+    /// Whether the routes need no second dump after `sent` was applied without a failure: every
+    /// route request was acked (so the kernel has exactly the routes the diff asked for), and no
+    /// request deleted a group or nexthop (which makes the kernel delete the routes using it,
+    /// without an ack for them).
+    static func routesConfirmedByAcks(_ sent: [KernelOperation]) -> Bool {
+        !sent.contains { op in
             switch op {
-            case .deleteGroup, .deleteNexthop: return nil
-            default: continue
+            case .deleteGroup, .deleteNexthop: return true
+            default: return false
             }
         }
-        var after = try read(tables: tables, routes: false)
-        after.routes = before.routes
-        for op in sent {
-            switch op {
-            case .createRoute(let r), .replaceRoute(let r): after.routes[r.key] = r
-            case .deleteRoute(let r): after.routes[r.key] = nil
-            default: continue
-            }
-        }
-        return after
     }
 
     /// Sends `operations` phase by phase; a phase with a failure stops the phases after it, so
     /// nothing is deleted after a failed create. Deletes of objects that are already gone (the
     /// kernel removes nexthops on carrier loss) are not failures.
     public func apply(_ operations: [KernelOperation]) throws(NetlinkError) -> (sent: [KernelOperation], failures: [OperationFailure]) {
-        var sent: [KernelOperation] = []
+        // Diffs come in phase order already; anything else is put in order (stable).
+        var ops = operations
+        if zip(ops, ops.dropFirst()).contains(where: { $0.phase > $1.phase }) {
+            ops = ops.enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }.map(\.element)
+        }
         var failures: [OperationFailure] = []
-        let phases = Dictionary(grouping: operations, by: \.phase)
-        for phase in phases.keys.sorted() {
-            guard let ops = phases[phase], !ops.isEmpty else { continue }
+        var start = 0
+        while start < ops.count {
+            let phase = ops[start].phase
+            var end = start + 1
+            while end < ops.count && ops[end].phase == phase { end += 1 }
             let batch = try KernelBatch()
-            for op in ops { try batch.add(op) }
+            batch.reserve(requests: end - start)
+            for i in start..<end { try batch.add(ops[i]) }
             let refused = try socket.send(batch, perSend: requestsPerSend)
-            sent += ops
             for f in refused {
-                let op = ops[f.index]
+                let op = ops[start + f.index]
                 if f.errno == ENOENT || f.errno == ESRCH {
                     switch op {
                     case .deleteNexthop, .deleteGroup, .deleteRoute, .deleteRule: continue
@@ -122,9 +118,10 @@ public final class KernelSession {
                 }
                 failures.append(OperationFailure(operation: op, errno: f.errno, kernelMessage: f.extendedMessage))
             }
+            start = end
             if !failures.isEmpty { break }
         }
-        return (sent, failures)
+        return (start == ops.count ? ops : Array(ops[..<start]), failures)
     }
 
     /// One reconcile: dump, diff against `plan`, apply make-before-break, dump again and check.
@@ -177,22 +174,30 @@ public final class KernelSession {
             }
             let elapsed = clock.now - start
             let verifyStart = clock.now
-            // Every request is acked and each ack was checked: with no failure, the routes the
-            // kernel acked are not dumped again (100,000 routes take ~0.3 s to dump); nexthops,
-            // groups and rules are. Any failure: everything is dumped again.
-            let after: KernelState
-            if outcome.failures.isEmpty, let acked = try acknowledgedState(before: kernel, sent: outcome.sent, tables: tables) {
-                after = acked
+            // Every request is acked and each ack was checked. With no failure and no group or
+            // nexthop deleted, the routes are exactly what the acks confirmed: they are not
+            // dumped again (100,000 routes take ~0.3 s to dump and diff); nexthops, groups and
+            // rules are dumped and diffed against the same desired state. Otherwise everything
+            // is dumped again and diffed against a desired state built from the new dump.
+            let check: KernelDiff
+            let restarts: Int
+            if outcome.failures.isEmpty && Self.routesConfirmedByAcks(outcome.sent) {
+                let after = try read(tables: tables, routes: false)
+                var partial = reconciler.diff(desired: desired, kernel: after, routes: false)
+                partial.conflicts += diff.routeConflicts
+                check = partial
+                restarts = after.dumpRestarts
             } else {
-                after = try read(tables: tables)
+                let after = try read(tables: tables)
+                check = reconciler.diff(
+                    desired: DesiredState.build(plan: plan, policy: policy, interfaces: interfaces, features: features, kernel: after),
+                    kernel: after
+                )
+                restarts = after.dumpRestarts
             }
-            let check = reconciler.diff(
-                desired: DesiredState.build(plan: plan, policy: policy, interfaces: interfaces, features: features, kernel: after),
-                kernel: after
-            )
             return ReconcileReport(
                 features: features, operations: outcome.sent, failures: outcome.failures, conflicts: check.conflicts,
-                remaining: check.operations, notes: notes, redumps: redumps + after.dumpRestarts, dryRun: false,
+                remaining: check.operations, notes: notes, redumps: redumps + restarts, dryRun: false,
                 applySeconds: elapsed.seconds, diffSeconds: diffTime, verifySeconds: (clock.now - verifyStart).seconds
             )
         }

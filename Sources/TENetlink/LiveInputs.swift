@@ -20,8 +20,12 @@ public struct LiveInputs: Sendable {
         self.interfaces = interfaces
     }
 
+    /// The links of the calling thread's namespace as telemetry's first sample has them (speed
+    /// from ethtool, utilization 0), without feeds or latency. Blocking (one RTM_GETLINK dump).
     public static func read(now: Date = Date()) throws(NetlinkError) -> LiveInputs {
-        let links = try LinkDump.links()
+        let links = try LinkDump.counters().map {
+            LinkSample(name: $0.name, ifindex: $0.ifindex, operState: $0.operState, carrier: $0.carrier, speedMbps: $0.speedMbps)
+        }
         var interfaces: [String: Int32] = [:]
         for l in links { interfaces[l.name] = l.ifindex }
         return LiveInputs(snapshot: Snapshot(timestamp: now, links: links), interfaces: interfaces)

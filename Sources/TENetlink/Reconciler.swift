@@ -10,7 +10,9 @@ public struct Reconciler: Sendable {
     }
 
     /// The requests that turn `kernel` into `desired`, and the objects tectl must leave alone.
-    public func diff(desired: DesiredState, kernel: KernelState) -> KernelDiff {
+    /// `routes: false` leaves routes out (nothing about them is requested or reported): the
+    /// verification after a reconcile whose route requests were all acked.
+    public func diff(desired: DesiredState, kernel: KernelState, routes: Bool = true) -> KernelDiff {
         var ops: [KernelOperation] = []
         var conflicts: [String] = []
         for id in desired.nexthops.keys.sorted() {
@@ -41,27 +43,48 @@ public struct Reconciler: Sendable {
                 ops.append(.createGroup(want))
             }
         }
-        for key in desired.routeOrder {
-            guard let want = desired.routes[key] else { continue }
-            if let have = kernel.routes[key] {
-                if have.protocolNumber != protocolNumber {
-                    conflicts.append("route \(key) exists with protocol \(have.protocolNumber), not \(protocolNumber): left alone")
-                } else if have.target != want.target {
-                    ops.append(.replaceRoute(want))
-                }
+        var routeConflicts: [String] = []
+        // Owned kernel routes (not kept) that a desired route matched: when that is all of
+        // them, none is stale and no key set is needed.
+        var matchedOwned = 0
+        if routes {
+            if kernel.routes.isEmpty {
+                // The first run into empty tables: every route is new (no lookups).
+                ops.reserveCapacity(ops.count + desired.routeList.count)
+                for want in desired.routeList { ops.append(.createRoute(want)) }
             } else {
-                ops.append(.createRoute(want))
+                for want in desired.routeList {
+                    if let have = kernel.routes[want.key] {
+                        if have.protocolNumber != protocolNumber {
+                            routeConflicts.append("route \(want.key) exists with protocol \(have.protocolNumber), not \(protocolNumber): left alone")
+                        } else {
+                            if desired.keptRoutes.isEmpty || !desired.keptRoutes.contains(want.key) { matchedOwned += 1 }
+                            if have.target != want.target { ops.append(.replaceRoute(want)) }
+                        }
+                    } else {
+                        ops.append(.createRoute(want))
+                    }
+                }
             }
+            conflicts += routeConflicts
         }
         let haveRules = Set(kernel.rules.filter { $0.protocolNumber == protocolNumber })
         for rule in desired.rules.subtracting(haveRules).sorted() { ops.append(.addRule(rule)) }
         for rule in haveRules.subtracting(desired.rules).sorted() { ops.append(.deleteRule(rule)) }
 
-        var stale: [RouteObject] = []
-        for (key, r) in kernel.routes where r.protocolNumber == protocolNumber && desired.routes[key] == nil && !desired.keptRoutes.contains(key) {
-            stale.append(r)
+        if routes {
+            var stale: [RouteObject] = []
+            let ownedUnkept = kernel.routes.isEmpty ? 0 : kernel.routes.reduce(0) { n, entry in
+                entry.value.protocolNumber == protocolNumber && (desired.keptRoutes.isEmpty || !desired.keptRoutes.contains(entry.key)) ? n + 1 : n
+            }
+            if ownedUnkept > matchedOwned {
+                let wanted = desired.routeKeys
+                for (key, r) in kernel.routes where r.protocolNumber == protocolNumber && !wanted.contains(key) && !desired.keptRoutes.contains(key) {
+                    stale.append(r)
+                }
+            }
+            ops += stale.sorted { $0.key < $1.key }.map { .deleteRoute($0) }
         }
-        ops += stale.sorted { $0.key < $1.key }.map { .deleteRoute($0) }
         var keptMembers = Set<UInt32>()
         for id in desired.keptGroups { for m in kernel.groups[id]?.members ?? [] { keptMembers.insert(m.id) } }
         for id in kernel.groups.keys.sorted() where desired.groups[id] == nil && !desired.keptGroups.contains(id) {
@@ -71,7 +94,9 @@ public struct Reconciler: Sendable {
             if let n = kernel.nexthops[id], n.protocolNumber == protocolNumber { ops.append(.deleteNexthop(n)) }
         }
         // Appended phase by phase above: already in make-before-break order.
-        return KernelDiff(operations: ops, conflicts: conflicts + desired.problems)
+        var diff = KernelDiff(operations: ops, conflicts: conflicts + desired.problems)
+        diff.routeConflicts = routeConflicts
+        return diff
     }
 
     /// Requests that remove everything of `protocolNumber` (rules, routes, groups, nexthops).
@@ -90,6 +115,8 @@ public struct Reconciler: Sendable {
 public struct KernelDiff: Sendable, Equatable {
     public var operations: [KernelOperation]
     public var conflicts: [String]
+    /// The part of `conflicts` about routes (foreign routes at keys of the plan).
+    var routeConflicts: [String] = []
 
     public init(operations: [KernelOperation] = [], conflicts: [String] = []) {
         self.operations = operations
@@ -98,4 +125,6 @@ public struct KernelDiff: Sendable, Equatable {
 
     /// The kernel already matches.
     public var isEmpty: Bool { operations.isEmpty && conflicts.isEmpty }
+
+    public static func == (a: KernelDiff, b: KernelDiff) -> Bool { a.operations == b.operations && a.conflicts == b.conflicts }
 }

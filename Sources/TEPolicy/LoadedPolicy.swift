@@ -5,23 +5,42 @@ import TECore
 public struct LoadedPolicy: Sendable {
     public var policy: Policy
     public var file: String
-    /// Field path (`nexthops[2].dev`, `routes[0].prefixes[3]`) → location of its value.
+    /// Field path (`nexthops[2].dev`, `routes[0].prefixes`) → location of its value. The items
+    /// of `prefixes` lists are in `prefixLocations` (100,000 path strings would cost more than
+    /// the rest of the parse).
     public var locations: [String: SourceLocation]
+    /// Route entry index → location of each item of its `prefixes` list.
+    public var prefixLocations: [Int: [SourceLocation]]
+    /// How many `prefixes` lists were read by `PrefixListScanner` rather than as YAML nodes.
+    var scannedLists = 0
     /// Extension sections (`frr:`, `sonic:`...) kept as parsed YAML-free values for their owners.
     public var extensions: PolicyExtensions
 
-    public init(policy: Policy, file: String, locations: [String: SourceLocation], extensions: PolicyExtensions = PolicyExtensions()) {
+    public init(policy: Policy, file: String, locations: [String: SourceLocation], prefixLocations: [Int: [SourceLocation]] = [:], extensions: PolicyExtensions = PolicyExtensions()) {
         self.policy = policy
         self.file = file
         self.locations = locations
+        self.prefixLocations = prefixLocations
         self.extensions = extensions
+    }
+
+    /// Where the value at `path` was written: `routes[j].prefixes[i]` or a recorded field path.
+    public func location(of path: String) -> SourceLocation? {
+        if let loc = locations[path] { return loc }
+        guard path.hasPrefix("routes["), let close = path.firstIndex(of: "]"),
+              let entry = Int(path[path.index(path.startIndex, offsetBy: 7)..<close]) else { return nil }
+        let rest = path[path.index(after: close)...]
+        guard rest.hasPrefix(".prefixes["), rest.hasSuffix("]"),
+              let item = Int(rest.dropFirst(".prefixes[".count).dropLast()),
+              let list = prefixLocations[entry], list.indices.contains(item) else { return nil }
+        return list[item]
     }
 
     /// A diagnostic at the location of `path` (or at its closest recorded parent, or 1:1).
     public func diagnostic(at path: String, _ message: String) -> PolicyDiagnostic {
         var key = path
         while true {
-            if let loc = locations[key] {
+            if let loc = location(of: key) {
                 return PolicyDiagnostic(file: file, line: loc.line, column: loc.column, message: message)
             }
             guard let cut = key.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }

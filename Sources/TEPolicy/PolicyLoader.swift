@@ -20,28 +20,46 @@ public enum PolicyLoader {
 
     /// Validates policy text; `file` names it in diagnostics.
     public static func load(yaml: String, file: String) throws(PolicyValidationError) -> LoadedPolicy {
+        try load(yaml: yaml, file: file, scanLists: 256)
+    }
+
+    /// `scanLists`: `prefixes` lists of at least this many simple items are read by
+    /// `PrefixListScanner` instead of as YAML nodes (nil: never). The result is the same either
+    /// way; when the tree does not confirm a scanned list, the file is read again without.
+    static func load(yaml: String, file: String, scanLists: Int?) throws(PolicyValidationError) -> LoadedPolicy {
+        let scanned = scanLists.flatMap { PrefixListScanner(yaml, minimumItems: $0) }
         let root: Node
         do {
             // `.basic`: no implicit tag resolution (regexes per scalar); YAMLReader reads every
             // scalar itself.
-            guard let node = try Yams.compose(yaml: yaml, .basic) else {
+            guard let node = try Yams.compose(yaml: scanned?.yaml ?? yaml, .basic) else {
                 throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: file, line: 1, column: 1, message: "the file is empty; a policy starts with \"version: 1\"")])
             }
             root = node
         } catch let error as PolicyValidationError {
             throw error
         } catch let error as YamlError {
+            if scanned != nil { return try load(yaml: yaml, file: file, scanLists: nil) }
             throw PolicyValidationError(diagnostics: [diagnostic(for: error, file: file)])
         } catch {
+            if scanned != nil { return try load(yaml: yaml, file: file, scanLists: nil) }
             throw PolicyValidationError(diagnostics: [PolicyDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")])
         }
         let parser = PolicyParser(reader: YAMLReader(file: file))
+        parser.scanned = scanned
         let policy = parser.parse(root)
+        if scanned != nil, !parser.tookEveryScannedListOnce {
+            // A list the tree does not confirm (inside a block scalar, a flow mapping, a
+            // section other than a route entry): read the file the ordinary way.
+            return try load(yaml: yaml, file: file, scanLists: nil)
+        }
         let diagnostics = parser.reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
         guard diagnostics.isEmpty, let policy else {
             throw PolicyValidationError(diagnostics: diagnostics)
         }
-        return LoadedPolicy(policy: policy, file: file, locations: parser.reader.locations, extensions: parser.extensions)
+        var loaded = LoadedPolicy(policy: policy, file: file, locations: parser.reader.locations, prefixLocations: parser.prefixLocations, extensions: parser.extensions)
+        loaded.scannedLists = parser.takenLists.count
+        return loaded
     }
 
     static func diagnostic(for error: YamlError, file: String) -> PolicyDiagnostic {

@@ -202,16 +202,65 @@ final class PolicyParser {
         var path: String
         var className: String?
         var family: AddressFamily?
-        var prefixes: [(IPPrefix, Node)]
+        var prefixes: [IPPrefix]
+        var prefixLocations: [SourceLocation]
+        /// `prefixes` packed for duplicate detection (table 0), made while each prefix is at hand.
+        var prefixKeys: [RoutedPrefix]
         var nexthops: [(String, Node)]
     }
     var routeReferences: [RouteReferences] = []
 
+    /// Long `prefixes` lists read by `PrefixListScanner` (emptied in the composed tree), and the
+    /// key lines of those `parseRoute` took, each as often as it was taken (an alias of an
+    /// entry takes it again).
+    var scanned: PrefixListScanner?
+    var takenLists: [Int: Int] = [:]
+
+    /// Every scanned list was taken exactly once: otherwise the file must be read again the
+    /// ordinary way.
+    var tookEveryScannedListOnce: Bool {
+        guard let scanned else { return true }
+        return Set(takenLists.keys) == Set(scanned.lists.keys) && takenLists.values.allSatisfy { $0 == 1 }
+    }
+    /// Route entries seen so far (the index of the next one in `routes:`).
+    var routeCount = 0
+    /// Where each item of an entry's `prefixes` list was, by the entry's index.
+    var prefixLocations: [Int: [SourceLocation]] = [:]
+
+    /// The scanned list for the `prefixes` key of `fields`, when the tree has that key in a
+    /// block mapping (one that does not start with `{`; Yams does not keep the style) exactly
+    /// where the scanner found it, with the blanked (empty) value.
+    func scannedList(_ fields: Fields) -> PrefixListScanner.List? {
+        guard let scanned, let start = fields.node.mark, scanned.byte(line: start.line, column: start.column) != UInt8(ascii: "{"),
+              let key = fields.keyNode("prefixes"), let mark = key.mark,
+              let list = scanned.lists[mark.line], list.keyColumn == mark.column,
+              case .scalar(let value)? = fields["prefixes"], value.string.isEmpty, value.style == .plain else { return nil }
+        takenLists[mark.line, default: 0] += 1
+        return list
+    }
+
     func parseRoute(_ node: Node, path: String) -> RouteEntry? {
+        let index = routeCount
+        routeCount += 1
         guard let f = reader.mapping(node, path: path, allowed: Self.routeKeys, required: ["class", "nexthops"]) else { return nil }
-        // Paths are built only when needed (a diagnostic, the location record): a policy may list
-        // 100,000 prefixes in one entry.
-        var prefixNodes: [(Node, Int?)] = []
+        // Paths are built only for diagnostics: a policy may list 100,000 prefixes in one entry.
+        var prefixes: [IPPrefix] = []
+        var locations: [SourceLocation] = []
+        var keys: [RoutedPrefix] = []
+        func check(_ parsed: IPPrefix?, _ text: () -> String, at loc: SourceLocation, _ itemPath: () -> String) {
+            guard let prefix = parsed else {
+                reader.error(at: loc, "\(itemPath()): \"\(text())\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
+                return
+            }
+            if prefix.hasHostBits {
+                reader.error(at: loc, "\(itemPath()): \(text()) has host bits set; did you mean \(prefix.canonical)?")
+                return
+            }
+            prefixes.append(prefix)
+            locations.append(loc)
+            keys.append(RoutedPrefix(table: 0, prefix: prefix))
+        }
+        let prefixesPath = f.path("prefixes")
         switch (f["prefix"], f["prefixes"]) {
         case (nil, nil):
             reader.error(node, "\(path): missing \"prefix\" or \"prefixes\"")
@@ -219,34 +268,36 @@ final class PolicyParser {
             _ = p
             reader.error(f.keyNode("prefixes") ?? ps, "\(path): give either \"prefix\" or \"prefixes\", not both")
         case (let p?, nil):
-            prefixNodes = [(p, nil)]
+            if let s = reader.string(p, path: f.path("prefix")) {
+                check(IPPrefix(s), { s }, at: reader.location(of: p), { f.path("prefix") })
+                if !prefixes.isEmpty { reader.record(f.path("prefix"), p) }
+            }
         case (nil, let ps?):
-            if let items = reader.sequence(ps, path: f.path("prefixes")) {
-                if items.isEmpty { reader.error(ps, "\(f.path("prefixes")): must list at least one prefix") }
-                prefixNodes = items.enumerated().map { ($1, $0) }
-                reader.reserveLocations(items.count)
+            if let list = scannedList(f), let scanned {
+                reader.record(prefixesPath, SourceLocation(line: list.valueLine, column: list.valueColumn))
+                prefixes.reserveCapacity(list.items.count)
+                locations.reserveCapacity(list.items.count)
+                keys.reserveCapacity(list.items.count)
+                scanned.bytes.withUnsafeBufferPointer { all in
+                    for (i, item) in list.items.enumerated() {
+                        let text = UnsafeBufferPointer(rebasing: all[Int(item.start)..<Int(item.start + item.count)])
+                        check(PrefixListScanner.parsePrefix(text), { String(decoding: text, as: UTF8.self) },
+                              at: SourceLocation(line: Int(item.line), column: Int(item.column)), { "\(prefixesPath)[\(i)]" })
+                    }
+                }
+            } else if let items = reader.sequence(ps, path: prefixesPath) {
+                if items.isEmpty { reader.error(ps, "\(prefixesPath): must list at least one prefix") }
+                prefixes.reserveCapacity(items.count)
+                locations.reserveCapacity(items.count)
+                for (i, n) in items.enumerated() {
+                    guard let s = reader.string(n, path: "\(prefixesPath)[\(i)]") else { continue }
+                    check(IPPrefix(s), { s }, at: reader.location(of: n), { "\(prefixesPath)[\(i)]" })
+                }
             }
+            prefixLocations[index] = locations
         }
-        var prefixes: [IPPrefix] = []
-        var located: [(IPPrefix, Node)] = []
-        let prefixesPath = f.path("prefixes")
-        for (n, index) in prefixNodes {
-            let p = index.map { "\(prefixesPath)[\($0)]" } ?? f.path("prefix")
-            guard let s = reader.string(n, path: p) else { continue }
-            guard let prefix = IPPrefix(s) else {
-                reader.error(n, "\(p): \"\(s)\" is not a prefix (e.g. 203.0.113.0/24, 2001:db8::/32)")
-                continue
-            }
-            if prefix.hasHostBits {
-                reader.error(n, "\(p): \(s) has host bits set; did you mean \(prefix.canonical)?")
-                continue
-            }
-            reader.record(p, n)
-            prefixes.append(prefix)
-            located.append((prefix, n))
-        }
-        if let fam = prefixes.first?.family, let other = located.first(where: { $0.0.family != fam }) {
-            reader.error(other.1, "\(path): mixes IPv4 and IPv6 prefixes; one route entry is one address family")
+        if let fam = prefixes.first?.family, let other = zip(prefixes, locations).first(where: { $0.0.family != fam }) {
+            reader.error(at: other.1, "\(path): mixes IPv4 and IPv6 prefixes; one route entry is one address family")
         }
         let className = f["class"].flatMap { reader.string($0, path: f.path("class")) }
         var nexthops: [String] = []
@@ -266,7 +317,7 @@ final class PolicyParser {
         }
         var group = GroupSpec()
         if let n = f["group"] { group = parseGroup(n, path: f.path("group"), nexthopCount: nexthops.count) }
-        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: located, nexthops: nexthopNodes))
+        routeReferences.append(RouteReferences(path: path, className: className, family: prefixes.first?.family, prefixes: prefixes, prefixLocations: locations, prefixKeys: keys, nexthops: nexthopNodes))
         guard let className, !prefixes.isEmpty, !nexthops.isEmpty else { return nil }
         return RouteEntry(prefixes: prefixes, className: className, nexthops: nexthops, group: group)
     }
@@ -392,9 +443,7 @@ final class PolicyParser {
             }
         }
 
-        // (table, prefix) → where it was first routed.
-        var routed: [RoutedPrefix: String] = [:]
-        routed.reserveCapacity(routeReferences.reduce(0) { $0 + $1.prefixes.count })
+        var tables: [UInt32?] = []
         for r in routeReferences {
             var table: UInt32?
             if let className = r.className {
@@ -405,6 +454,7 @@ final class PolicyParser {
                     reader.error(at: reader.locations["\(r.path).class"] ?? SourceLocation(line: 1, column: 1), message)
                 }
             }
+            tables.append(table)
             for (i, (name, node)) in r.nexthops.enumerated() {
                 guard let nh = nexthopByName[name] else {
                     if invalidNexthops.contains(name) { continue }
@@ -417,23 +467,66 @@ final class PolicyParser {
                     reader.error(node, "\(r.path).nexthops[\(i)]: next-hop \"\(name)\" is \(nh.via.family == .ipv4 ? "IPv4" : "IPv6") (via \(nh.via)) but the route's prefixes are \(family == .ipv4 ? "IPv4" : "IPv6")")
                 }
             }
+        }
+        checkDuplicatePrefixes(tables: tables)
+    }
+
+    /// Reports every (table, prefix) routed twice, at the later occurrence. Packed keys only: the
+    /// prefixes themselves (a heap object each) are touched for messages alone. Lists written in
+    /// ascending order (what generators produce) need no hash table.
+    func checkDuplicatePrefixes(tables: [UInt32?]) {
+        var ascending = true
+        var last: RoutedPrefix?
+        scan: for (r, table) in zip(routeReferences, tables) {
             guard let table else { continue }
-            for (prefix, node) in r.prefixes {
-                let key = RoutedPrefix(table: table, prefix: prefix)
-                if let earlier = routed[key] {
-                    reader.error(node, "\(r.path): prefix \(prefix) is already routed in table \(table) by \(earlier)")
-                } else {
-                    routed[key] = r.path
+            for packed in r.prefixKeys {
+                var key = packed
+                key.tableFamilyLength |= UInt64(table) << 32
+                if let last, !(last < key) {
+                    ascending = false
+                    break scan
+                }
+                last = key
+            }
+        }
+        if ascending { return }
+        // (table, prefix) → the entry (index in routeReferences) that routed it first.
+        var routed: [RoutedPrefix: Int] = [:]
+        routed.reserveCapacity(routeReferences.reduce(0) { $0 + $1.prefixKeys.count })
+        for (index, (r, table)) in zip(routeReferences, tables).enumerated() {
+            guard let table else { continue }
+            for (i, packed) in r.prefixKeys.enumerated() {
+                var key = packed
+                key.tableFamilyLength |= UInt64(table) << 32
+                // One hash lookup per prefix; a duplicate puts the first entry back.
+                if let earlier = routed.updateValue(index, forKey: key) {
+                    routed[key] = earlier
+                    reader.error(at: r.prefixLocations[i], "\(r.path): prefix \(r.prefixes[i]) is already routed in table \(table) by \(routeReferences[earlier].path)")
                 }
             }
         }
     }
 }
 
-/// A (table, prefix) pair, the key of duplicate-route detection.
-struct RoutedPrefix: Hashable {
-    var table: UInt32
-    var prefix: IPPrefix
+/// A (table, prefix) pair, the key of duplicate-route detection, packed into three words
+/// (hashing 100,000 of them stays cheap). Prefixes here have no host bits set.
+struct RoutedPrefix: Hashable, Comparable {
+    var high: UInt64 = 0
+    var low: UInt64 = 0
+    var tableFamilyLength: UInt64
+
+    init(table: UInt32, prefix: IPPrefix) {
+        tableFamilyLength = UInt64(table) << 32 | UInt64(prefix.family.kernelValue) << 16 | UInt64(prefix.length)
+        prefix.address.bytes.withUnsafeBufferPointer { b in
+            for i in 0..<b.count {
+                if i < 8 { high = high << 8 | UInt64(b[i]) } else { low = low << 8 | UInt64(b[i]) }
+            }
+        }
+    }
+
+    static func < (a: RoutedPrefix, b: RoutedPrefix) -> Bool {
+        (a.high, a.low, a.tableFamilyLength) < (b.high, b.low, b.tableFamilyLength)
+    }
 }
 
 /// `host:port` with an IPv4 address, a bracketed IPv6 address or a name.

@@ -25,9 +25,7 @@ final class YAMLReader {
     }
 
     func record(_ path: String, _ node: Node) { locations[path] = location(of: node) }
-
-    /// Room for `count` more recorded locations (a long list of prefixes).
-    func reserveLocations(_ count: Int) { locations.reserveCapacity(locations.count + count) }
+    func record(_ path: String, _ location: SourceLocation) { locations[path] = location }
 
     /// A mapping's entries by key, in file order. Unknown keys are reported with a suggestion;
     /// missing required keys are reported at the mapping.
@@ -67,13 +65,13 @@ final class YAMLReader {
         return Array(s)
     }
 
-    func string(_ node: Node, path: String) -> String? {
+    func string(_ node: Node, path: @autoclosure () -> String) -> String? {
         guard case .scalar(let s) = node, !isNull(node) else {
-            error(node, "\(path): expected a string, found \(describe(node))")
+            error(node, "\(path()): expected a string, found \(describe(node))")
             return nil
         }
         if s.string.isEmpty {
-            error(node, "\(path): must not be empty")
+            error(node, "\(path()): must not be empty")
             return nil
         }
         return s.string

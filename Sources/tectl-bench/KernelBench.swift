@@ -36,25 +36,42 @@ struct KernelBench: ParsableCommand {
         }
     }
 
+    /// The 1, 5 and 15 minute load averages (the figures mean little on a busy machine).
+    static var loadAverage: String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     static var tectlPath: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tectl").path
     }
 
     func run() throws {
         print("kernel: \(try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), tectl: \(Self.tectlPath)")
+        print("load average before: \(Self.loadAverage)")
+        defer { print("load average after: \(Self.loadAverage)") }
         print("routes      ip -batch  tectl run --once  ratio(end to end)    reconcile  ratio(reconcile)        apply  ratio(apply)   policy parse")
+        var cpuLines: [String] = []
         for n in routes {
             var ipBest = Double.infinity, tectlBest = Double.infinity, reconcileBest = Double.infinity, parseBest = Double.infinity, applyBest = Double.infinity
+            var ipCPU = Double.infinity, tectlCPU = Double.infinity
             for _ in 0..<repeats {
-                ipBest = min(ipBest, try timeIPBatch(n))
+                let ip = try timeIPBatch(n)
+                ipBest = min(ipBest, ip.wall)
+                ipCPU = min(ipCPU, ip.cpu)
                 let t = try timeTectl(n)
                 tectlBest = min(tectlBest, t.cli)
+                tectlCPU = min(tectlCPU, t.cliCPU)
                 reconcileBest = min(reconcileBest, t.reconcile)
                 parseBest = min(parseBest, t.parse)
                 applyBest = min(applyBest, t.apply)
             }
             print(String(format: "%-8d %10.3f s %15.3f s %17.2f× %10.3f s %16.2f× %10.3f s %11.2f× %12.3f s", n, ipBest, tectlBest, ipBest / tectlBest, reconcileBest, ipBest / reconcileBest, applyBest, ipBest / applyBest, parseBest))
+            cpuLines.append(String(format: "%-8d %10.3f s %15.3f s %17.2f×", n, ipCPU, tectlCPU, ipCPU / tectlCPU))
         }
+        // CPU time (user + system, the process and its children) depends far less on what else
+        // runs on the machine than wall-clock time does.
+        print("routes  ip -batch cpu  tectl run --once cpu  ratio(cpu)")
+        for line in cpuLines { print(line) }
         print("ratio = ip -batch time / tectl time (> 1: tectl is faster). end to end = the tectl process: start, policy parse, feature probes, plan, dump, diff, apply, verification, report; reconcile = dump+diff+apply+verify in-process; apply = sending the requests and reading every ack; policy parse = PolicyLoader.load in-process")
         if reweightRoutes > 0 {
             for compat in [true, false] {
@@ -99,7 +116,15 @@ struct KernelBench: ParsableCommand {
 
     // MARK: measurements
 
-    func timeIPBatch(_ n: Int) throws -> Double {
+    /// User + system seconds of the children this process has waited for so far.
+    static func childrenCPU() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    func timeIPBatch(_ n: Int) throws -> (wall: Double, cpu: Double) {
         let topo = try Topology()
         var lines = """
             nexthop add id 1 via 2001:db8:1::1 dev up1 proto 250
@@ -112,23 +137,27 @@ struct KernelBench: ParsableCommand {
         let path = topo.dir + "/batch"
         try lines.write(toFile: path, atomically: true, encoding: .utf8)
         let start = ContinuousClock.now
+        let cpuStart = Self.childrenCPU()
         try Lab.command(["ip", "-n", topo.host.name, "-batch", path])
         // The class rule (batch lines take no -6): one more message, timed too.
         try Lab.command(["ip", "-n", topo.host.name, "-6", "rule", "add", "pref", "1000", "tos", "0x68", "table", "101", "proto", "250"])
-        return (ContinuousClock.now - start).seconds
+        return ((ContinuousClock.now - start).seconds, Self.childrenCPU() - cpuStart)
     }
 
-    func timeTectl(_ n: Int) throws -> (cli: Double, reconcile: Double, parse: Double, apply: Double) {
+    func timeTectl(_ n: Int) throws -> (cli: Double, cliCPU: Double, reconcile: Double, parse: Double, apply: Double) {
         let text = Self.policy(n, capacities: (10, 30))
         // End to end: the CLI in a fresh namespace.
         let cli: Double
+        let cliCPU: Double
         do {
             let topo = try Topology()
             let path = topo.dir + "/policy.yaml"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let start = ContinuousClock.now
+            let cpuStart = Self.childrenCPU()
             let r = topo.host.execute([Self.tectlPath, "run", "--policy", path, "--once"])
             cli = (ContinuousClock.now - start).seconds
+            cliCPU = Self.childrenCPU() - cpuStart
             guard r.status == 0 else { throw ValidationError("tectl run failed: \(r.standardError)") }
         }
         // In-process: parse once, then the reconcile alone in another fresh namespace.
@@ -145,7 +174,7 @@ struct KernelBench: ParsableCommand {
             guard report.matches else { throw ValidationError("reconcile did not match: \(report.failures) \(report.remaining.prefix(3))") }
             return ((ContinuousClock.now - start).seconds, report.applySeconds)
         }
-        return (cli, reconcile, parse, apply)
+        return (cli, cliCPU, reconcile, parse, apply)
     }
 
     func timeReweight(_ n: Int, compat: Bool) throws -> (apply: Double, total: Double, diff: Double, verify: Double) {

@@ -37,6 +37,12 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Controller: on SIGTERM/SIGINT, remove everything tectl owns (default: leave routes in place).")
     var flushOnExit = false
 
+    @Flag(name: .long, help: "--once text output: list every route request (by default more than \(Run.routeLines) are summed up per kind).")
+    var verbose = false
+
+    /// Route requests listed one per line before the text output sums them up.
+    static let routeLines = 100
+
     @Option(name: .long, help: "--once output format: text or json.")
     var format: OutputFormat = .text
 
@@ -97,7 +103,26 @@ struct Run: AsyncParsableCommand {
 
     private func runOnce() async throws {
         let loaded = try loadPolicyOrExit(policy)
-        let inputs = LiveInputs(snapshot: try await readLiveSnapshotOrExit(policy: loaded, measured: false))
+        // Latency only matters to classes that prefer it; otherwise no probe waits on a gateway
+        // that drops SYNs. Without feeds either, one sample is the links alone (utilization 0,
+        // as in a first sample): read directly, without the collector's threads.
+        let probeLatency = loaded.policy.classes.contains { $0.prefer == .latency }
+        let inputs: LiveInputs
+        if loaded.policy.feeds.isEmpty && !probeLatency {
+            do {
+                inputs = try LiveInputs.read()
+            } catch {
+                printError("tectl: \(error)")
+                throw ExitCode(2)
+            }
+            let problems = loaded.checkHost(interfaces: Set(inputs.interfaces.keys))
+            if !problems.isEmpty {
+                printError(problems.map(\.description).joined(separator: "\n"))
+                throw ExitCode(1)
+            }
+        } else {
+            inputs = LiveInputs(snapshot: try await readLiveSnapshotOrExit(policy: loaded, measured: false, probeLatency: probeLatency))
+        }
         let report: ReconcileReport
         do {
             let session = try KernelSession(ownership: loaded.policy.ownership)
@@ -108,7 +133,7 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(2)
         }
         switch format {
-        case .text: print(KernelReport.text(report), terminator: "")
+        case .text: print(KernelReport.text(report, routeLines: verbose ? .max : Self.routeLines), terminator: "")
         case .json: print(try KernelReport.json(report), terminator: "")
         }
         for f in report.failures { printError("tectl: \(f)") }

@@ -41,10 +41,11 @@ func readSnapshotFileOrExit(_ path: String) throws -> Snapshot {
 /// Reads the live inputs of a policy in the current namespace: links, feeds (docs/feeds.md) and
 /// latency. `measured` reads counters over one control interval so utilization is real (`plan`,
 /// `snapshot`, `emit`); otherwise one sample without counter history, utilization 0 (`run
-/// --once`, `status`; the controller measures every cycle). Exits 1 when a `dev` of the policy
+/// --once`, `status`; the controller measures every cycle). `probeLatency: false` leaves the
+/// next-hops' latency out (no class prefers latency). Exits 1 when a `dev` of the policy
 /// does not exist here, 2 when netlink cannot be read.
-func readLiveSnapshotOrExit(policy loaded: LoadedPolicy, measured: Bool = true) async throws -> Snapshot {
-    let collector = TelemetryCollector(policy: loaded.policy)
+func readLiveSnapshotOrExit(policy loaded: LoadedPolicy, measured: Bool = true, probeLatency: Bool = true) async throws -> Snapshot {
+    let collector = probeLatency ? TelemetryCollector(policy: loaded.policy) : TelemetryCollector(policy: loaded.policy, latency: nil)
     let snap: Snapshot
     do {
         snap = measured ? try await collector.snapshot() : try await collector.sample()

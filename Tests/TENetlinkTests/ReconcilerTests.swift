@@ -157,6 +157,49 @@ import Testing
         #expect(DSCPMarking.ruleset(d.marks).contains("ip dscp 26 meta mark set 0x7ec7001a"))
     }
 
+    @Test func eachRouteKeyOnceInPlanOrderWhateverTheOrderOfThePrefixes() {
+        func keys(_ prefixes: [String]) -> [String] {
+            var p = policy()
+            p.routes[0].prefixes = prefixes.compactMap { IPPrefix($0) }
+            let d = DesiredState.build(plan: plan(p), policy: p, interfaces: interfaces, features: features, kernel: KernelState())
+            #expect(Set(d.routeList.map(\.key)) == d.routeKeys)
+            return d.routeList.map(\.key.prefixText)
+        }
+        #expect(keys(["203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"]) == ["203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"])
+        #expect(keys(["203.0.113.64/26", "203.0.113.0/26", "203.0.113.64/26"]) == ["203.0.113.64/26", "203.0.113.0/26"])
+        #expect(keys(["203.0.113.0/26", "203.0.113.64/26", "203.0.113.0/26", "203.0.113.128/26"]) == ["203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"])
+    }
+
+    @Test func staleRoutesAreDeletedAndMatchedOnesLeftAlone() {
+        func run(desired: [String], kernel: [String], foreign: [String] = []) -> [String] {
+            var p = policy()
+            p.routes[0].prefixes = desired.compactMap { IPPrefix($0) }
+            var k = applied(diff(p, plan(p), KernelState()).operations, to: KernelState())
+            k.routes = [:]
+            let target = RouteTarget.nexthop(Self.base + 0x8000)
+            for text in kernel {
+                let key = RouteKey(table: 101, prefix: IPPrefix(text)!, metric: 0)
+                k.routes[key] = RouteObject(key: key, protocolNumber: 250, target: target)
+            }
+            for text in foreign {
+                let key = RouteKey(table: 101, prefix: IPPrefix(text)!, metric: 0)
+                k.routes[key] = RouteObject(key: key, protocolNumber: 4, target: .other)
+            }
+            return diff(p, plan(p), k).operations.compactMap { op -> String? in
+                switch op {
+                case .createRoute(let r): return "+\(r.key.prefixText)"
+                case .deleteRoute(let r): return "-\(r.key.prefixText)"
+                default: return nil
+                }
+            }
+        }
+        let a = "203.0.113.0/26", b = "203.0.113.64/26", c = "203.0.113.128/26", d = "203.0.113.192/26"
+        #expect(run(desired: [a, b, c], kernel: [a, b, c]) == [])
+        #expect(run(desired: [a, b], kernel: [a, b, c]) == ["-\(c)"])
+        #expect(run(desired: [a, d], kernel: [a, b]) == ["+\(d)", "-\(b)"])
+        #expect(run(desired: [a, b], kernel: [a], foreign: [c]) == ["+\(b)"])
+    }
+
     @Test func failureNamesTheRequestAndTheObject() {
         let nh = NexthopObject(id: 2_113_929_217, family: .ipv4, ifindex: 2, gateway: up1, protocolNumber: 250)
         let f = OperationFailure(operation: .createNexthop(nh), errno: EEXIST, kernelMessage: "")

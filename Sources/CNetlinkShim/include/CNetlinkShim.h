@@ -91,6 +91,9 @@ int tectl_batch_group(tectl_batch *b, int replace, uint32_t id, uint8_t protocol
 int tectl_batch_delete_nexthop(tectl_batch *b, uint32_t id);
 /// RTM_NEWROUTE (create or replace) or, with `remove`, RTM_DELROUTE. Points at nexthop object
 /// `nh_id` when non-zero, else at the `npaths` paths (RTA_MULTIPATH when more than one).
+/// Room for `requests` more requests of `bytes` in all (a hint; 0 or -ENOMEM).
+int tectl_batch_reserve(tectl_batch *b, uint32_t requests, size_t bytes);
+/// A route request written straight into the batch (no libnl message): the bulk of a plan.
 int tectl_batch_route(tectl_batch *b, int remove, int replace, uint8_t family, const uint8_t *dst,
                       uint8_t dst_len, uint32_t table, uint8_t protocol, uint32_t priority,
                       uint32_t nh_id, const tectl_path *paths, uint32_t npaths);
