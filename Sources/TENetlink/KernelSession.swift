@@ -72,8 +72,15 @@ public final class KernelSession {
     public var reconciler: Reconciler { Reconciler(protocolNumber: ownership.protocolNumber) }
 
     /// Dumps what the kernel has (tables: those of the policy's classes).
-    public func read(tables: Set<UInt32> = [], routes: Bool = true) throws(NetlinkError) -> KernelState {
-        try KernelState.read(socket: socket, protocolNumber: ownership.protocolNumber, tables: tables, routes: routes)
+    ///
+    /// Leaves out the short-lived objects of a feature probe (`KernelFeatures.probeObjects`) that
+    /// `tectl status` or `plan` in another process may hold at this moment: a reconcile must
+    /// neither report them as differences nor delete them under that process's feet (which made
+    /// its probe fail and its plan differ). `includingProbes` keeps them, for `flush`, which
+    /// removes a probe left behind by a killed process.
+    public func read(tables: Set<UInt32> = [], routes: Bool = true, includingProbes: Bool = false) throws(NetlinkError) -> KernelState {
+        let state = try KernelState.read(socket: socket, protocolNumber: ownership.protocolNumber, tables: tables, routes: routes)
+        return includingProbes ? state : state.excluding(KernelFeatures.probeObjects(ownership), protocolNumber: ownership.protocolNumber)
     }
 
     /// Whether the routes need no second dump after `sent` was applied without a failure: every
@@ -206,7 +213,7 @@ public final class KernelSession {
 
     /// Removes everything of the ownership's protocol. Idempotent: a second flush sends nothing.
     public func flush() throws(NetlinkError) -> (removed: [KernelOperation], failures: [OperationFailure]) {
-        let kernel = try read()
+        let kernel = try read(includingProbes: true)
         let ops = reconciler.flush(kernel: kernel)
         let result = try apply(ops)
         if !DSCPMarking.installed().isEmpty { try DSCPMarking.apply([]) }

@@ -34,6 +34,17 @@ public struct KernelState: Sendable, Equatable {
         )
     }
 
+    /// This state without the feature-probe objects of `protocolNumber` (`probes`).
+    public func excluding(_ probes: ProbeObjects, protocolNumber: UInt8) -> KernelState {
+        var copy = self
+        for id in probes.nexthopIDs {
+            if copy.nexthops[id]?.protocolNumber == protocolNumber { copy.nexthops[id] = nil }
+            if copy.groups[id]?.protocolNumber == protocolNumber { copy.groups[id] = nil }
+        }
+        copy.rules.removeAll { $0.protocolNumber == protocolNumber && $0.priority == probes.rulePriority && $0.table == probes.ruleTable }
+        return copy
+    }
+
     public var isEmpty: Bool { nexthops.isEmpty && groups.isEmpty && routes.isEmpty && rules.isEmpty }
 
     /// Dumps the kernel through `socket`: every nexthop, the routes of `protocolNumber` and every

@@ -140,6 +140,44 @@ struct KernelBackendTests {
         #expect(again.status == 0 && again.standardOutput.contains("removed 0 objects"), "\(again.standardOutput)")
     }
 
+    /// `tectl status` or `plan` in another process probes kernel features with short-lived
+    /// objects of tectl's protocol. A reconcile that runs meanwhile must leave them alone (deleting
+    /// them made that probe fail and its plan differ); `flush` removes one left behind.
+    @Test func anotherProcesssFeatureProbeIsLeftAloneByAReconcileAndRemovedByFlush() throws {
+        let lab = try HostLab()
+        let loaded = try TestPolicy.load(HostLab.policy(capacities: [10, 20, 50], routes: HostLab.allRoutes))
+        let probes = KernelFeatures.probeObjects(loaded.ownership)
+        // Features known up front: this session probes nothing itself, as a running daemon.
+        let reconcile = { () throws -> ReconcileReport in
+            try lab.host.perform { () -> ReconcileReport in
+                let session = try KernelSession(ownership: loaded.ownership, features: KernelFeatures(nexthopObjects: true, weights16: true, dscpRules: true))
+                let inputs = try LiveInputs.read()
+                let plan = Planner(policy: loaded, maxGroupWeight: 1024).plan(snapshot: inputs.snapshot)
+                return try session.reconcile(plan: plan, policy: loaded, interfaces: inputs.interfaces, dryRun: false)
+            }
+        }
+        #expect(try reconcile().matches)
+        // Another process is in the middle of its probe.
+        try lab.host.ipBatch("""
+            link set lo up
+            nexthop add id \(probes.nexthopIDs.lowerBound) blackhole proto 250
+            nexthop add id \(probes.nexthopIDs.upperBound) group \(probes.nexthopIDs.lowerBound) proto 250
+            rule add pref \(probes.rulePriority) table \(probes.ruleTable) protocol 250
+
+            """)
+        let report = try reconcile()
+        #expect(report.matches && report.operations.isEmpty, "\(report.operations) \(report.remaining)")
+        let mid = try lab.kernel()
+        #expect(mid.nexthops[probes.nexthopIDs.lowerBound] != nil)
+        #expect(mid.groups[probes.nexthopIDs.upperBound] != nil)
+        #expect(mid.rules.contains { $0.priority == probes.rulePriority && $0.table == probes.ruleTable && $0.protocolNumber == 250 })
+
+        // A probe left behind by a killed process is tectl's to remove.
+        #expect(lab.tectl("flush").status == 0)
+        let after = try lab.kernel()
+        #expect(after.owned(by: 250).isEmpty, "\(after.owned(by: 250))")
+    }
+
     @Test func aPolicyThatFailsValidationChangesNothing() throws {
         let lab = try HostLab()
         let good = try lab.write("good.yaml", HostLab.policy(capacities: [10, 20, 50], routes: HostLab.allRoutes))
