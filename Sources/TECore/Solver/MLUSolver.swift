@@ -242,9 +242,14 @@ private final class SolverRun {
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
-        // A warm start resumes from where the last smoothing ended, but never from more than
-        // 8× finer than a cold start: after a change, a too-fine μ crawls (small trust region).
-        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, max(8 * warmMu, mu / 8)) }
+        let coldMu = mu
+        let warm = warmMu.map { $0 > 0 && $0.isFinite } ?? false
+        // A warm start resumes at the smoothing the last answer ended with (consistent with its
+        // gap), so its first certification pass may already succeed; never finer than the floor.
+        if let warmMu, warmMu > 0, warmMu.isFinite {
+            let floor = options.gap * (levels.count > 1 ? 0.75 : 1) * max(top, 1e-12) / (64 * logE)
+            mu = min(mu, max(warmMu, floor))
+        }
         var bestBound = previousBound
         var sweeps = 0
         // A stage stops a little below the asked gap: later stages may still raise its MLU within
@@ -308,6 +313,12 @@ private final class SolverRun {
             let muFloor = target * max(top, 1e-12) / (64 * logE)
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)
+                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+            } else if warm, sweeps == 0, smoothedGap > 16 * mu * logE {
+                // The previous answer's μ is too fine for how far the changed problem is from
+                // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
+                // smoothing error matches the gap the first certification found.
+                mu = min(coldMu, smoothedGap / logE)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
             }
             sweep(k, caps: capsBuffer, center: center, mu: mu)
