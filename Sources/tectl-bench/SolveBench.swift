@@ -35,6 +35,12 @@ struct SolveBench: ParsableCommand {
     @Flag(help: "Skip the LP (tectl figures only).")
     var skipLp = false
 
+    @Option(help: "HiGHS method for the LP (highs-ipm, highs-ds, highs).")
+    var lpMethod = "highs-ipm"
+
+    @Option(help: "Seconds after which the LP is stopped; its time is then a lower bound.")
+    var lpTimeout = 900.0
+
     @Option(help: "Certified gap tectl stops at.")
     var gap = 0.01
 
@@ -46,6 +52,9 @@ struct SolveBench: ParsableCommand {
             InstanceSpec(name: "wan-300-loose", topology: .wan(nodes: 300), demands: 6_000, paths: 4...8, tight: false, seed: seed),
             InstanceSpec(name: "wan-300-tight", topology: .wan(nodes: 300), demands: 6_000, paths: 4...8, tight: true, seed: seed),
             InstanceSpec(name: "fattree-k32-loose", topology: .fatTree(k: 32), demands: 16_000, paths: 8...8, tight: false, seed: seed),
+            // The largest tight instance the LP finishes (~2,000 links, 16,000 demands): the speed target's row.
+            InstanceSpec(name: "fattree-k12-tight-16k", topology: .fatTree(k: 12), demands: 16_000, paths: 8...8, tight: true, seed: seed),
+            // Larger still; the LP may not finish within --lp-timeout (then its time is a lower bound).
             InstanceSpec(name: "fattree-k16-tight-16k", topology: .fatTree(k: 16), demands: 16_000, paths: 8...8, tight: true, seed: seed),
         ]
     }
@@ -59,6 +68,7 @@ struct SolveBench: ParsableCommand {
         var certifiedGap = 0.0
         var lpSeconds: Double?
         var lpMLU: [Double] = []
+        var lpTimedOut = false
         var parseMs = 0.0, coldMs = 0.0, warmMs = 0.0
         /// Second change model: 5% of the demands change by up to ±50%, the rest stay.
         var cold2Ms = 0.0, warm2Ms = 0.0, warm2Gap = 0.0
@@ -96,9 +106,11 @@ struct SolveBench: ParsableCommand {
             }
             // Whole command: the LP.
             if !skipLp {
-                let (lpOut, lpTime) = try runCommand(python, [lpScript, file])
+                let (lpOut, lpTime) = try runCommand(python, [lpScript, file, "--method", lpMethod], timeout: lpTimeout)
                 row.lpSeconds = lpTime
-                if let obj = try JSONSerialization.jsonObject(with: lpOut) as? [String: Any] {
+                if lpOut.isEmpty {
+                    row.lpTimedOut = true
+                } else if let obj = try JSONSerialization.jsonObject(with: lpOut) as? [String: Any] {
                     row.lpMLU = (obj["priorities"] as? [[String: Any]] ?? []).compactMap { $0["mlu"] as? Double }
                 }
             }
@@ -137,7 +149,8 @@ struct SolveBench: ParsableCommand {
         printSummary(rows)
     }
 
-    func runCommand(_ path: String, _ args: [String]) throws -> (Data, Double) {
+    /// Runs a whole command and times it; past `timeout` it is stopped and answers no output.
+    func runCommand(_ path: String, _ args: [String], timeout: Double? = nil) throws -> (Data, Double) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
         process.arguments = path.contains("/") ? args : [path] + args
@@ -146,9 +159,19 @@ struct SolveBench: ParsableCommand {
         let clock = ContinuousClock()
         let t0 = clock.now
         try process.run()
+        let stopped = ManagedFlag()
+        if let timeout {
+            let pid = process.processIdentifier
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: timeout)
+                if stopped.isSet == false { kill(pid, SIGTERM) }
+            }
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        stopped.set()
         let seconds = (clock.now - t0).seconds
+        if timeout != nil, process.terminationReason == .uncaughtSignal { return (Data(), seconds) }
         guard process.terminationStatus == 0 else {
             throw ValidationError("\(path) \(args.joined(separator: " ")): exit \(process.terminationStatus)")
         }
@@ -161,7 +184,7 @@ struct SolveBench: ParsableCommand {
     func printRow(_ r: Row) {
         emit("\(r.name): \(r.links) links, \(r.demands) demands, \(r.paths) paths, \(String(format: "%.1f", r.fileMB)) MB; "
             + "tectl \(ms(r.tectlSeconds)) mlu \(list(r.tectlMLU)) certified gap \(pct(r.certifiedGap)); "
-            + (r.lpSeconds.map { "LP \(ms($0)) mlu \(list(r.lpMLU)); " } ?? "")
+            + (r.lpSeconds.map { "LP \(r.lpTimedOut ? "stopped after " : "")\(ms($0)) mlu \(list(r.lpMLU)); " } ?? "")
             + "parse \(f1(r.parseMs)) ms, cold \(f1(r.coldMs)) ms (\(r.coldSweeps) sweeps, gap \(pct(r.coldGap))), "
             + "warm \(f1(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))); "
             + "5% of demands ±50%: cold \(f1(r.cold2Ms)) ms, warm \(f1(r.warm2Ms)) ms (gap \(pct(r.warm2Gap))); q64 mlu \(f4(r.quantizedMLU)) vs \(f4(r.fractionalMLU))")
@@ -173,8 +196,9 @@ struct SolveBench: ParsableCommand {
         for r in rows {
             var worst = 0.0
             for (a, b) in zip(r.tectlMLU, r.lpMLU) where b > 0 { worst = max(worst, (a - b) / b) }
-            let lpTime = r.lpSeconds.map(ms) ?? "–"
-            let speed = r.lpSeconds.map { String(format: "%.0f×", $0 / r.tectlSeconds) } ?? "–"
+            let over = r.lpTimedOut ? "> " : ""
+            let lpTime = r.lpSeconds.map { over + ms($0) } ?? "–"
+            let speed = r.lpSeconds.map { over + String(format: "%.0f×", $0 / r.tectlSeconds) } ?? "–"
             let gapVsLP = r.lpMLU.isEmpty ? "–" : pct(worst)
             let q = r.fractionalMLU > 0 ? (r.quantizedMLU - r.fractionalMLU) / r.fractionalMLU : 0
             print("| \(r.name) | \(r.links) | \(r.demands) | \(r.paths) | \(ms(r.tectlSeconds)) | \(f4(r.tectlMLU.last ?? 0)) | \(lpTime) | \(r.lpMLU.last.map(f4) ?? "–") | \(gapVsLP) | \(speed) | \(pct(r.certifiedGap)) | \(f1(r.coldMs)) ms | \(f1(r.warmMs)) ms | \(String(format: "%.1f×", r.coldMs / max(r.warmMs, 1e-3))) | \(f1(r.cold2Ms)) ms | \(f1(r.warm2Ms)) ms | \(String(format: "%.1f×", r.cold2Ms / max(r.warm2Ms, 1e-3))) | +\(pct(q)) |")
@@ -190,4 +214,12 @@ struct SolveBench: ParsableCommand {
 
 extension Duration {
     var milliseconds: Double { seconds * 1000 }
+}
+
+/// A flag set once, read from another thread (the LP timeout's watcher).
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
