@@ -116,9 +116,15 @@ struct SolveBench: ParsableCommand {
             }
             // In process: parse, cold solve, warm re-solve after a 5% demand change, quantization.
             let bytes = [UInt8](text.utf8)
+            // The fastest of 5 parses (the machine is shared; the others measure interference).
             var t0 = clock.now
-            let parsed = try SolveProblemParser.parse(bytes)
+            var parsed = try SolveProblemParser.parse(bytes)
             row.parseMs = (clock.now - t0).milliseconds
+            for _ in 0..<4 {
+                t0 = clock.now
+                parsed = try SolveProblemParser.parse(bytes)
+                row.parseMs = min(row.parseMs, (clock.now - t0).milliseconds)
+            }
             let options = SolveOptions(gap: gap)
             let first = MLUSolver.solve(parsed, options: options)
             let changed = InstanceGenerator.perturbed(parsed, by: 0.05, seed: seed &+ 99)
@@ -185,7 +191,7 @@ struct SolveBench: ParsableCommand {
         emit("\(r.name): \(r.links) links, \(r.demands) demands, \(r.paths) paths, \(String(format: "%.1f", r.fileMB)) MB; "
             + "tectl \(ms(r.tectlSeconds)) mlu \(list(r.tectlMLU)) certified gap \(pct(r.certifiedGap)); "
             + (r.lpSeconds.map { "LP \(r.lpTimedOut ? "stopped after " : "")\(ms($0)) mlu \(list(r.lpMLU)); " } ?? "")
-            + "parse \(f1(r.parseMs)) ms, cold \(f1(r.coldMs)) ms (\(r.coldSweeps) sweeps, gap \(pct(r.coldGap))), "
+            + "parse \(f1(r.parseMs)) ms (\(f1(r.parseMs / max(r.fileMB, 1e-9))) ms/MB), cold \(f1(r.coldMs)) ms (\(r.coldSweeps) sweeps, gap \(pct(r.coldGap))), "
             + "warm \(f1(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))); "
             + "5% of demands ±50%: cold \(f1(r.cold2Ms)) ms, warm \(f1(r.warm2Ms)) ms (gap \(pct(r.warm2Gap))); q64 mlu \(f4(r.quantizedMLU)) vs \(f4(r.fractionalMLU))")
     }
