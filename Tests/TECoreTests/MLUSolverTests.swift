@@ -239,6 +239,7 @@ func randomProblem(seed: Int) -> SolveProblem {
         #expect(first.sweeps > 0)
         #expect(again.sweeps <= first.sweeps / 2, "\(again.sweeps) sweeps warm, \(first.sweeps) cold")
         #expect(again.gap <= 0.01 + 1e-9)
-        #expect(abs(again.mlu - first.mlu) <= 1e-9 * first.mlu)
+        // Stages may still move within their gap, never past it.
+        #expect(again.mlu <= first.lowerBound * 1.01 * (1 + 1e-9))
     }
 }
