@@ -207,7 +207,7 @@ struct SolveBench: ParsableCommand {
             let speed = r.lpSeconds.map { over + String(format: "%.0f×", $0 / r.tectlSeconds) } ?? "–"
             let gapVsLP = r.lpMLU.isEmpty ? "–" : pct(worst)
             let q = r.fractionalMLU > 0 ? (r.quantizedMLU - r.fractionalMLU) / r.fractionalMLU : 0
-            print("| \(r.name) | \(r.links) | \(r.demands) | \(r.paths) | \(ms(r.tectlSeconds)) | \(f4(r.tectlMLU.last ?? 0)) | \(lpTime) | \(r.lpMLU.last.map(f4) ?? "–") | \(gapVsLP) | \(speed) | \(pct(r.certifiedGap)) | \(f1(r.coldMs)) ms | \(f1(r.warmMs)) ms | \(String(format: "%.1f×", r.coldMs / max(r.warmMs, 1e-3))) | \(f1(r.cold2Ms)) ms | \(f1(r.warm2Ms)) ms | \(String(format: "%.1f×", r.cold2Ms / max(r.warm2Ms, 1e-3))) | +\(pct(q)) |")
+            print("| \(r.name) | \(r.links) | \(r.demands) | \(r.paths) | \(ms(r.tectlSeconds)) | \(f4(r.tectlMLU.last ?? 0)) | \(lpTime) | \(r.lpMLU.last.map(f4) ?? "–") | \(gapVsLP) | \(speed) | \(pct(r.certifiedGap)) | \(f1(r.coldMs)) ms | \(f1(r.warmMs)) ms | \(String(format: "%.1f×", r.coldMs / max(r.warmMs, 1e-3))) | \(f1(r.cold2Ms)) ms | \(f1(r.warm2Ms)) ms | \(String(format: "%.1f×", r.cold2Ms / max(r.warm2Ms, 1e-3))) | \(String(format: "%+.2f%%", q * 100)) |")
         }
     }
 
