@@ -341,7 +341,8 @@ private final class SolverRun {
                 weight[e] = w
                 sum += w
             }
-            guard sum > 0 else { return StageResult(mlu: top, bound: top, sweeps: sweeps, mu: mu) }
+            // No usable weights (no live link): nothing to price; keep the best bound certified so far.
+            guard sum > 0, sum.isFinite else { return StageResult(mlu: top, bound: min(bestBound, top), sweeps: sweeps, mu: mu) }
             let inv = 1 / sum
             var bound = 0.0
             for e in 0..<E where weight[e] > 0 { bound += weight[e] * inv * load[e] * invCap[e] }
@@ -473,7 +474,9 @@ private final class SolverRun {
                 if to.maxInv > 0 { delta = min(delta, mu / to.maxInv) }
                 delta = min(delta, flow[p])
                 if q < caps.count { delta = min(delta, room(to: cheapest, from: p, q: q, caps: caps)) }
-                if delta <= tiny { continue }
+                // Prices far below the top underflow (subnormal g, h = 0): 0/0 would poison the
+                // flows with NaN, and such a move would not matter anyway.
+                if !(delta > tiny) || !delta.isFinite { continue }
                 flow[p] -= delta
                 flow[cheapest] += delta
                 shift(-delta, path: p, from: q, to: k, center: center, mu: mu)
