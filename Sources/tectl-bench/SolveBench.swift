@@ -106,7 +106,8 @@ struct SolveBench: ParsableCommand {
             }
             // Whole command: the LP.
             if !skipLp {
-                let (lpOut, lpTime) = try runCommand(python, [lpScript, file, "--method", lpMethod], timeout: lpTimeout)
+                // Under timeout(1): it stops the LP (exit 124) past --lp-timeout.
+                let (lpOut, lpTime) = try runCommand("/usr/bin/timeout", [String(Int(lpTimeout)), python, lpScript, file, "--method", lpMethod], timeout: lpTimeout)
                 row.lpSeconds = lpTime
                 if lpOut.isEmpty {
                     row.lpTimedOut = true
@@ -155,7 +156,8 @@ struct SolveBench: ParsableCommand {
         printSummary(rows)
     }
 
-    /// Runs a whole command and times it; past `timeout` it is stopped and answers no output.
+    /// Runs a whole command and times it; with `timeout`, a command that exits 124 (timeout(1)
+    /// stopped it) answers no output.
     func runCommand(_ path: String, _ args: [String], timeout: Double? = nil) throws -> (Data, Double) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
@@ -165,19 +167,10 @@ struct SolveBench: ParsableCommand {
         let clock = ContinuousClock()
         let t0 = clock.now
         try process.run()
-        let stopped = ManagedFlag()
-        if let timeout {
-            let pid = process.processIdentifier
-            Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: timeout)
-                if stopped.isSet == false { kill(pid, SIGTERM) }
-            }
-        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        stopped.set()
         let seconds = (clock.now - t0).seconds
-        if timeout != nil, process.terminationReason == .uncaughtSignal { return (Data(), seconds) }
+        if timeout != nil, process.terminationStatus == 124 { return (Data(), seconds) }
         guard process.terminationStatus == 0 else {
             throw ValidationError("\(path) \(args.joined(separator: " ")): exit \(process.terminationStatus)")
         }
@@ -220,12 +213,4 @@ struct SolveBench: ParsableCommand {
 
 extension Duration {
     var milliseconds: Double { seconds * 1000 }
-}
-
-/// A flag set once, read from another thread (the LP timeout's watcher).
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
 }
