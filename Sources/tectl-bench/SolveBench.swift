@@ -106,8 +106,8 @@ struct SolveBench: ParsableCommand {
             }
             // Whole command: the LP.
             if !skipLp {
-                // Under timeout(1): it stops the LP (exit 124) past --lp-timeout.
-                let (lpOut, lpTime) = try runCommand("/usr/bin/timeout", [String(Int(lpTimeout)), python, lpScript, file, "--method", lpMethod], timeout: lpTimeout)
+                // Under timeout(1) with SIGKILL (HiGHS ignores SIGTERM): it stops the LP (exit 124) past --lp-timeout.
+                let (lpOut, lpTime) = try runCommand("/usr/bin/timeout", ["-s", "KILL", String(Int(lpTimeout)), python, lpScript, file, "--method", lpMethod], timeout: lpTimeout)
                 row.lpSeconds = lpTime
                 if lpOut.isEmpty {
                     row.lpTimedOut = true
