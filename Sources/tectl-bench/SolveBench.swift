@@ -170,7 +170,10 @@ struct SolveBench: ParsableCommand {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let seconds = (clock.now - t0).seconds
-        if timeout != nil, process.terminationStatus == 124 { return (Data(), seconds) }
+        // timeout(1) exits 124, or dies of the KILL it sent (status 9 as a signal, or 137).
+        if timeout != nil, process.terminationStatus == 124 || process.terminationStatus == 137 || process.terminationReason == .uncaughtSignal {
+            return (Data(), seconds)
+        }
         guard process.terminationStatus == 0 else {
             throw ValidationError("\(path) \(args.joined(separator: " ")): exit \(process.terminationStatus)")
         }
