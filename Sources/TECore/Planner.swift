@@ -232,8 +232,10 @@ public struct Planner: Sendable {
         let ideal = zip(views, ideal).map { $0.isUsable ? max(0, $1) : 0 }
         let idealSum = ideal.reduce(0, +)
         let usable = idealSum > 0
-        // Host groups are cheap: stay within 0.2% of the best oversubscription rather than 1%.
-        let weights = usable ? WeightQuantizer.wcmp(ideal, tableSize: maxGroupWeight, slack: 0.002) : ideal.map { _ in 0 }
+        // The smallest group within 1% of the best oversubscription: the solver's optimum is often
+        // flat (warm and cold answers differ by a few 0.1%), and a finer tolerance let such a
+        // wobble turn 1:2 into 53:107 (the daemon, warm, then disagreed with `status`, cold).
+        let weights = usable ? WeightQuantizer.wcmp(ideal, tableSize: maxGroupWeight) : ideal.map { _ in 0 }
         let total = Double(weights.reduce(0, +))
         let hops = views.indices.map { k in
             let v = views[k]

@@ -12,7 +12,7 @@ public enum SolveRenderer {
         out += "  \"priorities\": ["
         for (n, s) in solution.stages.enumerated() {
             out += n == 0 ? "\n" : ",\n"
-            out += "    {\"priority\": \(s.priority), \"mlu\": \(number(s.mlu)), \"lower_bound\": \(number(s.lowerBound)), \"gap\": \(number(s.gap)), \"sweeps\": \(s.sweeps)}"
+            out += "    {\"priority\": \(s.priority), \"mlu\": \(number(s.mlu)), \"lower_bound\": \(number(s.lowerBound)), \"gap\": \(number(s.gap)), \"sweeps\": \(s.sweeps), \"smoothing\": \(number(s.smoothing))}"
         }
         out += solution.stages.isEmpty ? "],\n" : "\n  ],\n"
         if let q = quantized {

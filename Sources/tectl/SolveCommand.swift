@@ -30,6 +30,9 @@ struct Solve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Most sweeps per priority stage.", valueName: "N"))
     var maxSweeps: Int = 4000
 
+    @Option(name: .long, help: ArgumentHelp("Start from a previous answer (this command's --format json output for the same links and paths).", valueName: "FILE"))
+    var warmStart: String?
+
     func validate() throws {
         if let tableSize, tableSize < 1 || tableSize > 65535 { throw ValidationError("--table-size must be 1...65535") }
         if !(gap > 0 && gap < 1) { throw ValidationError("--gap must be in (0, 1)") }
@@ -54,7 +57,16 @@ struct Solve: ParsableCommand {
             printError("\(file == "-" ? "stdin" : file): \(error)")
             throw ExitCode(1)
         }
-        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps))
+        var warm: WarmStart?
+        if let warmStart {
+            do {
+                warm = try Self.readWarmStart(warmStart, problem: problem)
+            } catch {
+                printError("\(warmStart): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps), warmStart: warm)
         let quantized = tableSize.map { QuantizedSolution(problem: problem, solution: solution, tableSize: $0) }
         let out: String
         switch format {
@@ -62,5 +74,29 @@ struct Solve: ParsableCommand {
         case .json: out = SolveRenderer.json(problem: problem, solution: solution, quantized: quantized)
         }
         FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    /// A previous answer's splits (`demands[].split`, in order) and per-priority smoothing.
+    static func readWarmStart(_ path: String, problem: SolveProblem) throws -> WarmStart {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the file") }
+        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let demands = obj["demands"] as? [[String: Any]]
+        else { throw ValidationError("not a `tectl solve --format json` answer (no \"demands\")") }
+        guard demands.count == problem.demandCount else {
+            throw ValidationError("has \(demands.count) demands, the problem \(problem.demandCount)")
+        }
+        var splits: [Double] = []
+        splits.reserveCapacity(problem.pathCount)
+        for (d, demand) in demands.enumerated() {
+            guard let split = demand["split"] as? [Double], split.count == problem.paths(of: d).count else {
+                throw ValidationError("demands[\(d)].split: expected \(problem.paths(of: d).count) fractions (one per path)")
+            }
+            splits += split
+        }
+        var smoothing: [Int: Double] = [:]
+        for stage in obj["priorities"] as? [[String: Any]] ?? [] {
+            if let p = stage["priority"] as? Int, let mu = stage["smoothing"] as? Double { smoothing[p] = mu }
+        }
+        return WarmStart(splits: splits, smoothing: smoothing)
     }
 }

@@ -31,6 +31,31 @@ import Testing
         #expect(WeightQuantizer.oversubscription(exact, shares: [0.334, 0.333, 0.333]) < 1e-9)
     }
 
+    @Test func nearlyIdenticalSplitsGetTheSameSmallWeights() {
+        // A warm and a cold solve of the same host problem answered 0.3333 and 0.33125 (the
+        // optimum is flat there); the daemon then programmed 53:107 where `status` planned 1:2.
+        // 1:2 costs 0.6% of oversubscription: within the default tolerance, so both get 1:2.
+        #expect(WeightQuantizer.wcmp([1.0 / 3, 2.0 / 3], tableSize: 256) == [1, 2])
+        #expect(WeightQuantizer.wcmp([0.33125, 0.66875], tableSize: 256) == [1, 2])
+        #expect(WeightQuantizer.wcmp([0.3357, 0.6643], tableSize: 65535) == [1, 2])
+        // But a small exact group is not traded for a slightly smaller inexact one: 9:4:9 stays,
+        // not 7:3:7 (+0.65% to save 5 entries).
+        #expect(WeightQuantizer.wcmp([9.0 / 22, 4.0 / 22, 9.0 / 22], tableSize: 256) == [9, 4, 9])
+    }
+
+    @Test func smallWeightsSurviveAWobbleOfTheShares() async {
+        // Shares within ±0.3% (relative) of a small-integer split quantize to that split.
+        await propertyCheck(
+            count: 300, input: Gen.int(in: 1...4).array(of: 2...4), Gen.double(in: -0.003...0.003).array(of: 4), Gen.int(in: 16...4096)
+        ) { small, wobble, tableSize in
+            let g = small.reduce(0) { WeightQuantizer.gcd($0, $1) }
+            let reduced = small.map { $0 / g }
+            let total = Double(small.reduce(0, +))
+            let shares = small.indices.map { Double(small[$0]) / total * (1 + wobble[$0]) }
+            #expect(WeightQuantizer.wcmp(shares, tableSize: tableSize) == reduced, "\(shares)")
+        }
+    }
+
     @Test func beatsNaiveRoundingOnOversubscription() {
         // Naive rounding to 8 entries gives 4:3:1 (0.5 / 0.45 = +11% on the first path);
         // WCMP finds a total with less worst-case oversubscription.

@@ -44,9 +44,13 @@ private final class SolverRun {
     let cum: UnsafeMutablePointer<Double>
     let util: UnsafeMutablePointer<Double>
     let weight: UnsafeMutablePointer<Double>
+    /// The normalized link weights behind the current stage's best bound.
+    let dual: UnsafeMutablePointer<Double>
     let active: UnsafeMutablePointer<Int32>
     var activeCount = 0
     let liveLinkCount: Int
+    /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
+    var lastRow = 0
 
     init(problem: SolveProblem, options: SolveOptions) {
         self.problem = problem
@@ -75,6 +79,7 @@ private final class SolverRun {
         cum = copy([Double](repeating: 0, count: max(1, levels.count) * problem.linkCount), fill: 0)
         util = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
         weight = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
+        dual = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
         active = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
         liveLinkCount = problem.capacity.filter { $0 > 0 }.count
         for p in 0..<pathCount {
@@ -85,7 +90,7 @@ private final class SolverRun {
     }
 
     deinit {
-        for p in [invCap, load, volume, flow, cum, util, weight] { p.deallocate() }
+        for p in [invCap, load, volume, flow, cum, util, weight, dual] { p.deallocate() }
         pathStart.deallocate()
         linkStart.deallocate()
         links.deallocate()
@@ -141,23 +146,55 @@ private final class SolverRun {
         var stageBound = [Double](repeating: 0, count: levels.count)
         var stageSweeps = [Int](repeating: 0, count: levels.count)
         var stageMu = [Double](repeating: 0, count: levels.count)
+        var stageDuals: [[Double]] = []
         let E = linkCount
-        for k in 0..<levels.count {
-            // cum[k] = cum[k−1] + the flows of level-k demands.
-            let row = cum + k * E
-            if k > 0 { row.update(from: cum + (k - 1) * E, count: E) }
-            activeCount = 0
-            for d in 0..<demandCount where routable[d] && level[d] <= k {
-                active[activeCount] = Int32(d)
-                activeCount += 1
-                if level[d] == k {
+        // A warm start keeps every stage's row from the start: a move made for stage k must not
+        // undo what the previous answer arranged for the later stages (it may not raise their
+        // MLU), else stage 0 alone reshuffles the flows that stages 1… were balanced around.
+        let warm = warmStart.map { $0.splits.count == pathCount } ?? false
+        lastRow = warm ? levels.count - 1 : 0
+        if warm {
+            for k in levels.indices {
+                let row = cum + k * E
+                if k > 0 { row.update(from: cum + (k - 1) * E, count: E) }
+                for d in 0..<demandCount where routable[d] && level[d] == k {
                     for p in pathStart[d]..<pathStart[d + 1] where flow[p] != 0 {
                         for i in linkStart[p]..<linkStart[p + 1] { row[Int(links[i])] += flow[p] }
                     }
                 }
             }
-            let caps = (0..<k).map { stageMLU[$0] * (1 + (options.holdSlack ?? options.gap / 5)) }
-            let result = runStage(k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], previousBound: k > 0 ? stageBound[k - 1] : 0)
+        }
+        for k in 0..<levels.count {
+            // cum[k] = cum[k−1] + the flows of level-k demands.
+            let row = cum + k * E
+            if k > 0, !warm { row.update(from: cum + (k - 1) * E, count: E) }
+            activeCount = 0
+            for d in 0..<demandCount where routable[d] && level[d] <= k {
+                active[activeCount] = Int32(d)
+                activeCount += 1
+                if level[d] == k, !warm {
+                    for p in pathStart[d]..<pathStart[d + 1] where flow[p] != 0 {
+                        for i in linkStart[p]..<linkStart[p + 1] { row[Int(links[i])] += flow[p] }
+                    }
+                }
+            }
+            var caps = (0..<k).map { stageMLU[$0] * (1 + (options.holdSlack ?? options.gap / 5)) }
+            if warm, k + 1 < levels.count {
+                caps.append(.infinity)
+                for j in (k + 1)..<levels.count {
+                    var m = 0.0
+                    for e in 0..<E where invCap[e] > 0 { m = max(m, (load[e] + cum[j * E + e]) * invCap[e]) }
+                    // Half the gap of headroom: small moves pass, reshuffles do not.
+                    caps.append(m * (1 + options.gap / 2))
+                }
+            }
+            // The previous stage's dual certifies its bound here too (more demands only add terms).
+            if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
+            let result = runStage(
+                k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
+                previousBound: k > 0 ? stageBound[k - 1] : 0
+            )
+            stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
             stageMLU[k] = result.mlu
             stageBound[k] = result.bound
             stageSweeps[k] = result.sweeps
@@ -214,7 +251,8 @@ private final class SolverRun {
         }
         return SolveSolution(
             flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
-            gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps
+            gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps,
+            duals: stageDuals
         )
     }
 
@@ -237,20 +275,58 @@ private final class SolverRun {
         return m
     }
 
-    func runStage(_ k: Int, caps: [Double], warmMu: Double?, previousBound: Double) -> StageResult {
+    /// The lower bound that link weights `y` (≥ 0, any scale; normalized here) certify for stage
+    /// `k`'s active demands under the current volumes: one pass over the active paths.
+    func bound(of y: UnsafePointer<Double>) -> Double {
+        var sum = 0.0
+        for e in 0..<linkCount where invCap[e] > 0 { sum += y[e] }
+        guard sum > 0, sum.isFinite else { return 0 }
+        var b = 0.0
+        for e in 0..<linkCount where invCap[e] > 0 { b += y[e] * load[e] * invCap[e] }
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            var best = Double.infinity
+            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                var c = 0.0
+                for i in linkStart[p]..<linkStart[p + 1] {
+                    let e = Int(links[i])
+                    c += y[e] * invCap[e]
+                }
+                if c < best { best = c }
+            }
+            if best.isFinite { b += volume[d] * best }
+        }
+        return b / sum
+    }
+
+    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, previousBound: Double) -> StageResult {
         let E = linkCount
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
-        // A warm start resumes from where the last smoothing ended, but never from more than
-        // 8× finer than a cold start: after a change, a too-fine μ crawls (small trust region).
-        if let warmMu, warmMu > 0, warmMu.isFinite { mu = min(mu, max(8 * warmMu, mu / 8)) }
+        let coldMu = mu
+        let warm = warmMu.map { $0 > 0 && $0.isFinite } ?? false
+        // A warm start resumes at the smoothing the last answer ended with (consistent with its
+        // gap), so its first certification pass may already succeed; never finer than the floor.
+        if let warmMu, warmMu > 0, warmMu.isFinite {
+            let floor = options.gap * (levels.count > 1 ? 0.75 : 1) * max(top, 1e-12) / (64 * logE)
+            mu = min(mu, max(warmMu, floor))
+        }
         var bestBound = previousBound
+        // The previous answer's certificate, re-evaluated on this instance: its link weights are
+        // still a valid dual (any y ≥ 0 is), and after a small change a nearly optimal one.
+        if let warmDual, warmDual.count == E {
+            let b = warmDual.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { bound(of: $0) } ?? 0 }
+            if b > bestBound {
+                bestBound = b
+                dual.update(from: warmDual, count: E)
+            }
+        }
         var sweeps = 0
         // A stage stops a little below the asked gap: later stages may still raise its MLU within
         // the hold slack, and the final per-stage gaps must stay within what was asked.
         let target = levels.count > 1 ? options.gap * 0.75 : options.gap
-        let capsBuffer = caps
+        var capsBuffer = caps
         // Stall guard: a stage whose MLU stops improving (hold constraints that the certificate
         // cannot see) ends instead of sweeping to the limit.
         var bestTop = Double.infinity
@@ -265,15 +341,11 @@ private final class SolverRun {
                 weight[e] = w
                 sum += w
             }
-            guard sum > 0 else { return StageResult(mlu: top, bound: top, sweeps: sweeps, mu: mu) }
+            // No usable weights (no live link): nothing to price; keep the best bound certified so far.
+            guard sum > 0, sum.isFinite else { return StageResult(mlu: top, bound: min(bestBound, top), sweeps: sweeps, mu: mu) }
             let inv = 1 / sum
             var bound = 0.0
-            var entropy = 0.0
-            for e in 0..<E where weight[e] > 0 {
-                let y = weight[e] * inv
-                bound += y * load[e] * invCap[e]
-                entropy -= y * log(y)
-            }
+            for e in 0..<E where weight[e] > 0 { bound += weight[e] * inv * load[e] * invCap[e] }
             var current = 0.0
             for a in 0..<activeCount {
                 let d = Int(active[a])
@@ -291,11 +363,18 @@ private final class SolverRun {
                 bound += volume[d] * best * inv
                 current += used * inv
             }
-            if bound > bestBound { bestBound = bound }
+            if bound > bestBound {
+                bestBound = bound
+                for e in 0..<E { dual[e] = weight[e] * inv }
+            }
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
                 bestTop = top
                 lastImprovement = sweeps
+            }
+            // Forward caps (warm) that stop progress are dropped: the later stages will re-balance.
+            if sweeps - lastImprovement >= 3, capsBuffer.count > k {
+                capsBuffer.removeSubrange(k...)
             }
             let stalled = sweeps - lastImprovement >= 200
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
@@ -308,6 +387,12 @@ private final class SolverRun {
             let muFloor = target * max(top, 1e-12) / (64 * logE)
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)
+                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+            } else if warm, sweeps == 0, smoothedGap > 16 * mu * logE {
+                // The previous answer's μ is too fine for how far the changed problem is from
+                // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
+                // smoothing error matches the gap the first certification found.
+                mu = min(coldMu, smoothedGap / logE)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
             }
             sweep(k, caps: capsBuffer, center: center, mu: mu)
@@ -336,7 +421,8 @@ private final class SolverRun {
         for i in linkStart[p]..<linkStart[p + 1] {
             let e = Int(links[i])
             var j = q
-            while j <= k {
+            let last = max(k, lastRow)
+            while j <= last {
                 cum[j * E + e] += delta
                 j += 1
             }
@@ -346,7 +432,8 @@ private final class SolverRun {
         }
     }
 
-    /// Room on path `to` for priorities q..<k before any of them passes its hold cap, not
+    /// Room on path `to` for the rows q… with a finite cap (the held stages before k; in a warm
+    /// start also the later ones) before any of them passes its cap, not
     /// counting links that `from` shares (flow moved between them leaves those unchanged).
     func room(to: Int, from: Int, q: Int, caps: [Double]) -> Double {
         var r = Double.infinity
@@ -356,7 +443,7 @@ private final class SolverRun {
             var shared = false
             for m in linkStart[from]..<linkStart[from + 1] where links[m] == links[i] { shared = true }
             if shared { continue }
-            for j in q..<caps.count {
+            for j in q..<caps.count where caps[j] < .infinity {
                 let free = caps[j] / invCap[e] - load[e] - cum[j * E + e]
                 if free < r { r = free }
             }
@@ -386,8 +473,10 @@ private final class SolverRun {
                 // Trust region: no link of the target path rises more than μ in one move.
                 if to.maxInv > 0 { delta = min(delta, mu / to.maxInv) }
                 delta = min(delta, flow[p])
-                if q < k { delta = min(delta, room(to: cheapest, from: p, q: q, caps: caps)) }
-                if delta <= tiny { continue }
+                if q < caps.count { delta = min(delta, room(to: cheapest, from: p, q: q, caps: caps)) }
+                // Prices far below the top underflow (subnormal g, h = 0): 0/0 would poison the
+                // flows with NaN, and such a move would not matter anyway.
+                if !(delta > tiny) || !delta.isFinite { continue }
                 flow[p] -= delta
                 flow[cheapest] += delta
                 shift(-delta, path: p, from: q, to: k, center: center, mu: mu)

@@ -29,8 +29,17 @@ public struct SolveInputError: Error, Sendable, Equatable, CustomStringConvertib
 /// JSONSerialization is an order of magnitude slower on multi-megabyte problems.
 public enum SolveProblemParser {
     public static func parse(_ bytes: [UInt8]) throws(SolveInputError) -> SolveProblem {
-        var scanner = ProblemScanner(bytes: bytes)
-        return try scanner.parseDocument()
+        // The scanner reads through an unsafe buffer (no bounds checks in the hot loops; every
+        // index is checked against `count` by hand) that lives for the whole parse.
+        let result = bytes.withUnsafeBufferPointer { buffer -> Result<SolveProblem, SolveInputError> in
+            var scanner = ProblemScanner(bytes: buffer)
+            do throws(SolveInputError) {
+                return .success(try scanner.parseDocument())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     public static func parse(_ text: String) throws(SolveInputError) -> SolveProblem {
@@ -43,18 +52,62 @@ private enum PathComponent {
     case index(Int)
 }
 
+/// A string's bytes: a range of the input when it has no escapes, else decoded.
+private enum Text {
+    case slice(Range<Int>)
+    case owned([UInt8])
+}
+
+/// Object keys the grammar knows, matched on the raw bytes (no String per key).
+private enum Key {
+    case name, capacity, load, volume, priority, paths, links, demands
+    case other(String)
+
+    var text: String {
+        switch self {
+        case .name: "name"
+        case .capacity: "capacity"
+        case .load: "load"
+        case .volume: "volume"
+        case .priority: "priority"
+        case .paths: "paths"
+        case .links: "links"
+        case .demands: "demands"
+        case .other(let s): s
+        }
+    }
+}
+
 private struct ProblemScanner {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var i = 0
     var path: [PathComponent] = []
     var problem = SolveProblem()
-    /// Open-addressing table of link indices (−1 = empty), keyed by the FNV-1a hash of the name.
-    var table: [Int32] = []
+    /// Open-addressing table keyed by the FNV-1a hash of the name: each slot holds the hash's high
+    /// 32 bits and the link index + 1 (0 = empty), so most probes settle without touching the names.
+    var table: [UInt64] = []
     var tableMask = 0
-    var linkNameBytes: [[UInt8]] = []
+    /// Link names, back to back; name n is namePool[nameStart[n] ..< nameStart[n + 1]].
+    var namePool: [UInt8] = []
+    var nameStart: [Int] = [0]
     var linksSeen = false
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        path.reserveCapacity(8)
+    }
+
+    @inline(__always)
+    func withBytes<R>(_ t: Text, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch t {
+        case .slice(let r): return body(UnsafeBufferPointer(rebasing: bytes[r]))
+        case .owned(let a): return a.withUnsafeBufferPointer(body)
+        }
+    }
+
+    func decode(_ t: Text) -> String {
+        withBytes(t) { String(decoding: $0, as: UTF8.self) }
+    }
 
     // MARK: errors
 
@@ -128,7 +181,7 @@ private struct ProblemScanner {
     }
 
     /// A string's bytes: a slice of the input when it has no escapes, else decoded.
-    mutating func stringBytes() throws(SolveInputError) -> ArraySlice<UInt8> {
+    mutating func stringBytes() throws(SolveInputError) -> Text {
         guard peek() == UInt8(ascii: "\"") else { throw syntax("expected a string, found \(describeHere())") }
         i += 1
         let start = i
@@ -136,7 +189,7 @@ private struct ProblemScanner {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                return bytes[start..<(i - 1)]
+                return .slice(start..<(i - 1))
             }
             if b == UInt8(ascii: "\\") { return try escapedString(from: start) }
             if b < 0x20 { throw syntax("control character in a string") }
@@ -145,11 +198,11 @@ private struct ProblemScanner {
         throw syntax("unterminated string")
     }
 
-    mutating func escapedString(from start: Int) throws(SolveInputError) -> ArraySlice<UInt8> {
+    mutating func escapedString(from start: Int) throws(SolveInputError) -> Text {
         var out = Array(bytes[start..<i])
         while i < bytes.count {
             let b = bytes[i]
-            if b == UInt8(ascii: "\"") { i += 1; return out[...] }
+            if b == UInt8(ascii: "\"") { i += 1; return .owned(out) }
             if b < 0x20 { throw syntax("control character in a string") }
             if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
             i += 1
@@ -189,7 +242,43 @@ private struct ProblemScanner {
     }
 
     mutating func string() throws(SolveInputError) -> String {
-        String(decoding: try stringBytes(), as: UTF8.self)
+        decode(try stringBytes())
+    }
+
+    /// An object key, matched against the grammar's keys on its bytes.
+    mutating func key() throws(SolveInputError) -> Key {
+        let t = try stringBytes()
+        guard case .slice(let r) = t else { return Self.keyword(decode(t)) }
+        let p = bytes.baseAddress.unsafelyUnwrapped + r.lowerBound
+        @inline(__always) func equals(_ word: StaticString) -> Bool {
+            guard word.utf8CodeUnitCount == r.count else { return false }
+            let w = word.utf8Start
+            for k in 0..<r.count where p[k] != w[k] { return false }
+            return true
+        }
+        switch r.count {
+        case 4: if equals("name") { return .name }; if equals("load") { return .load }
+        case 5: if equals("paths") { return .paths }; if equals("links") { return .links }
+        case 6: if equals("volume") { return .volume }
+        case 7: if equals("demands") { return .demands }
+        case 8: if equals("capacity") { return .capacity }; if equals("priority") { return .priority }
+        default: break
+        }
+        return .other(decode(t))
+    }
+
+    static func keyword(_ s: String) -> Key {
+        switch s {
+        case "name": .name
+        case "capacity": .capacity
+        case "load": .load
+        case "volume": .volume
+        case "priority": .priority
+        case "paths": .paths
+        case "links": .links
+        case "demands": .demands
+        default: .other(s)
+        }
     }
 
     static let powersOfTen: [Double] = (0...22).map { n in (0..<n).reduce(1.0) { a, _ in a * 10 } }
@@ -244,7 +333,7 @@ private struct ProblemScanner {
             value = exponent >= 0 ? m * Self.powersOfTen[exponent] : m / Self.powersOfTen[-exponent]
             return negative ? -value : value
         }
-        guard let parsed = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { throw syntax("invalid number") }
+        guard let parsed = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) else { throw syntax("invalid number") }
         return parsed
     }
 
@@ -290,28 +379,42 @@ private struct ProblemScanner {
         return h
     }
 
-    func lookup(_ name: ArraySlice<UInt8>) -> Int? {
+    func lookup(_ name: Text) -> Int? {
         guard tableMask > 0 else { return nil }
-        return name.withUnsafeBufferPointer { n -> Int? in
-            var slot = Int(truncatingIfNeeded: Self.hash(n)) & tableMask
-            while true {
-                let v = table[slot]
-                if v < 0 { return nil }
-                let same = linkNameBytes[Int(v)].withUnsafeBufferPointer { l -> Bool in
-                    guard l.count == n.count else { return false }
-                    for k in 0..<l.count where l[k] != n[k] { return false }
-                    return true
+        return withBytes(name) { lookup($0) }
+    }
+
+    func lookup(_ n: UnsafeBufferPointer<UInt8>) -> Int? {
+        table.withUnsafeBufferPointer { table -> Int? in
+            nameStart.withUnsafeBufferPointer { starts -> Int? in
+                namePool.withUnsafeBufferPointer { pool -> Int? in
+                    let h = Self.hash(n)
+                    let tag = h & 0xFFFF_FFFF_0000_0000
+                    var slot = Int(truncatingIfNeeded: h) & tableMask
+                    while true {
+                        let entry = table[slot]
+                        if entry == 0 { return nil }
+                        let v = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                            let s = starts[v], count = starts[v + 1] - s
+                            if count == n.count {
+                                var k = 0
+                                while k < count, pool[s + k] == n[k] { k += 1 }
+                                if k == count { return v }
+                            }
+                        }
+                        slot = (slot + 1) & tableMask
+                    }
                 }
-                if same { return Int(v) }
-                slot = (slot + 1) & tableMask
             }
         }
     }
 
-    mutating func insert(_ name: ArraySlice<UInt8>, index: Int) {
-        var slot = Int(truncatingIfNeeded: name.withUnsafeBufferPointer { Self.hash($0) }) & tableMask
-        while table[slot] >= 0 { slot = (slot + 1) & tableMask }
-        table[slot] = Int32(index)
+    mutating func insert(_ n: UnsafeBufferPointer<UInt8>, index: Int) {
+        let h = Self.hash(n)
+        var slot = Int(truncatingIfNeeded: h) & tableMask
+        while table[slot] != 0 { slot = (slot + 1) & tableMask }
+        table[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
     }
 
     // MARK: grammar
@@ -321,15 +424,15 @@ private struct ProblemScanner {
         var demandsDone = false
         if try !open("{", "}", what: "an object with \"links\" and \"demands\"") {
             repeat {
-                let key = try string()
+                let key = try key()
                 try expect(":")
                 switch key {
-                case "links":
+                case .links:
                     guard !linksSeen else { throw fail("duplicate key \"links\"") }
                     path = [.key("links")]
                     try parseLinks()
                     path = []
-                case "demands":
+                case .demands:
                     guard demandsAt == nil, !demandsDone else { throw fail("duplicate key \"demands\"") }
                     if linksSeen {
                         path = [.key("demands")]
@@ -344,7 +447,7 @@ private struct ProblemScanner {
                         path = []
                     }
                 default:
-                    throw fail("unknown key \"\(key)\" (expected \"links\" and \"demands\")")
+                    throw fail("unknown key \"\(key.text)\" (expected \"links\" and \"demands\")")
                 }
             } while try more("}")
         }
@@ -367,43 +470,52 @@ private struct ProblemScanner {
     mutating func parseLinks() throws(SolveInputError) {
         linksSeen = true
         var index = 0
-        var firstIndex: [Int] = []
         if try open("[", "]", what: "an array of links") { return }
         repeat {
             path.append(.index(index))
-            var name: ArraySlice<UInt8>?
+            var name: Text?
             var capacity: Double?
             var load = 0.0
             if try open("{", "}", what: "a link object") { throw fail("missing \"name\"") }
             repeat {
-                let key = try string()
+                let key = try key()
                 try expect(":")
-                path.append(.key(key))
+                path.append(.key(key.text))
                 switch key {
-                case "name": name = try stringBytes()
-                case "capacity": capacity = try nonNegative("capacity")
-                case "load": load = try nonNegative("load")
+                case .name: name = try stringBytes()
+                case .capacity: capacity = try nonNegative("capacity")
+                case .load: load = try nonNegative("load")
                 default: throw SolveInputError(path: pathText(), message: "unknown key (expected name, capacity, load)")
                 }
                 path.removeLast()
             } while try more("}")
             guard let name else { throw fail("missing \"name\"") }
             guard let capacity else { throw fail("missing \"capacity\"") }
-            problem.addLink(name: String(decoding: name, as: UTF8.self), capacity: capacity, load: load)
-            linkNameBytes.append(Array(name))
-            firstIndex.append(index)
+            problem.addLink(name: decode(name), capacity: capacity, load: load)
+            switch name {
+            case .slice(let r): namePool.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[r]))
+            case .owned(let a): namePool.append(contentsOf: a)
+            }
+            nameStart.append(namePool.count)
             path.removeLast()
             index += 1
         } while try more("]")
         var size = 16
-        while size < linkNameBytes.count * 2 { size *= 2 }
-        table = [Int32](repeating: -1, count: size)
+        let count = nameStart.count - 1
+        while size < count * 2 { size *= 2 }
+        table = [UInt64](repeating: 0, count: size)
         tableMask = size - 1
-        for (n, name) in linkNameBytes.enumerated() {
-            if let other = lookup(name[...]) {
+        let pool = namePool
+        for n in 0..<count {
+            let name = Array(pool[nameStart[n]..<nameStart[n + 1]])
+            let duplicate = name.withUnsafeBufferPointer { buffer -> Int? in
+                if let other = lookup(buffer) { return other }
+                insert(buffer, index: n)
+                return nil
+            }
+            if let other = duplicate {
                 throw SolveInputError(path: "links[\(n)].name", message: "duplicate link \"\(String(decoding: name, as: UTF8.self))\" (also links[\(other)])")
             }
-            insert(name[...], index: n)
         }
     }
 
@@ -418,17 +530,17 @@ private struct ProblemScanner {
             var sawPaths = false
             if try open("{", "}", what: "a demand object") { throw fail("missing \"volume\"") }
             repeat {
-                let key = try string()
+                let key = try key()
                 try expect(":")
-                path.append(.key(key))
+                path.append(.key(key.text))
                 switch key {
-                case "name": name = try string()
-                case "volume": volume = try nonNegative("volume")
-                case "priority":
+                case .name: name = try string()
+                case .volume: volume = try nonNegative("volume")
+                case .priority:
                     let p = try number()
                     guard p.isFinite, p >= 0, p == p.rounded(), p <= 1_000_000 else { throw fail("priority must be an integer ≥ 0, got \(formatNumber(p))") }
                     priority = Int(p)
-                case "paths":
+                case .paths:
                     guard !sawPaths else { throw fail("duplicate key") }
                     sawPaths = true
                     try parsePaths()
@@ -455,7 +567,7 @@ private struct ProblemScanner {
                 repeat {
                     let name = try stringBytes()
                     guard let link = lookup(name) else {
-                        throw SolveInputError(path: pathText([.index(l)]), message: "unknown link \"\(String(decoding: name, as: UTF8.self))\"")
+                        throw SolveInputError(path: pathText([.index(l)]), message: "unknown link \"\(decode(name))\"")
                     }
                     problem.appendLink(Int32(link))
                     l += 1

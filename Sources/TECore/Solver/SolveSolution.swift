@@ -20,15 +20,23 @@ public struct SolveOptions: Sendable, Equatable {
 public struct WarmStart: Sendable, Equatable {
     public var splits: [Double]
     public var smoothing: [Int: Double]
+    /// Per priority: the link weights (one per link, ≥ 0) that certified the stage's lower bound.
+    /// Re-evaluated on the new instance they bound its optimum at once (any weights do), so a
+    /// warm stage may stop as soon as its splits come within the gap of that bound.
+    public var duals: [Int: [Double]]
 
-    public init(splits: [Double], smoothing: [Int: Double] = [:]) {
+    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:]) {
         self.splits = splits
         self.smoothing = smoothing
+        self.duals = duals
     }
 
     public init(_ solution: SolveSolution) {
         splits = solution.split
         smoothing = Dictionary(solution.stages.map { ($0.priority, $0.smoothing) }, uniquingKeysWith: { a, _ in a })
+        var duals: [Int: [Double]] = [:]
+        for (stage, dual) in zip(solution.stages, solution.duals) where !dual.isEmpty { duals[stage.priority] = dual }
+        self.duals = duals
     }
 }
 
@@ -99,11 +107,15 @@ public struct SolveSolution: Sendable, Equatable {
     public var notes: [SolveNote]
     /// Total sweeps over all stages (work done; a warm start needs fewer).
     public var sweeps: Int
+    /// Per stage (as `stages`): the normalized link weights y (Σ y = 1) whose bound
+    /// Σ y_e·load_e/c_e + Σ_d v_d·min_p Σ_{e∈p} y_e/c_e is the stage's `lowerBound`; empty when none.
+    public var duals: [[Double]]
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
-        stages: [SolveStage], notes: [SolveNote], sweeps: Int
+        stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = []
     ) {
+        self.duals = duals
         self.flow = flow
         self.split = split
         self.utilization = utilization
