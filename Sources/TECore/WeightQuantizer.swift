@@ -21,20 +21,29 @@ public enum WeightQuantizer {
         guard sum > 0, tableSize >= 1 else { return shares.map { _ in 0 } }
         let s = shares.map { $0 > 0 && $0.isFinite ? $0 / sum : 0 }
         var weights = [Int](repeating: 0, count: s.count)
-        var candidates: [(total: Int, over: Double)] = []
+        var candidates: [(total: Int, over: Double, kept: Int)] = []
         let last = min(tableSize, scanLimit)
         for total in 1...last {
-            candidates.append((total, fill(s, total: total, into: &weights)))
+            let over = fill(s, total: total, into: &weights)
+            candidates.append((total, over, weights.count { $0 > 0 }))
         }
-        if tableSize > last { candidates.append((tableSize, fill(s, total: tableSize, into: &weights))) }
+        if tableSize > last {
+            let over = fill(s, total: tableSize, into: &weights)
+            candidates.append((tableSize, over, weights.count { $0 > 0 }))
+        }
         let best = candidates.map(\.over).min() ?? 0
+        // A smaller group may not drop a next-hop that the best total keeps: a live member at
+        // weight 0 gets no traffic and trips the "next-hop at zero weight" alert, for a saving of
+        // a few entries. (Where no total keeps a tiny share, e.g. 1000:3 in 256 entries, the best
+        // already drops it.)
+        let keptAtBest = candidates.filter { $0.over == best }.map(\.kept).max() ?? 0
         // Among the totals within `slack` of the best, the one with the least oversubscription
         // plus `sizeCost` per entry: 1:2 (+0.6%) beats an exact 53:107, but an exact 9:4:9 beats
         // 7:3:7 (+0.65% to save 5 entries). Near-identical shares (a warm and a cold solve)
         // therefore land on the same small weights.
         var chosen = last
         var chosenCost = Double.infinity
-        for c in candidates where c.over <= best + slack {
+        for c in candidates where c.over <= best + slack && c.kept >= keptAtBest {
             let cost = c.over + sizeCost * Double(c.total)
             if cost < chosenCost - 1e-12 { chosenCost = cost; chosen = c.total }
         }
