@@ -24,11 +24,21 @@ public struct WarmStart: Sendable, Equatable {
     /// Re-evaluated on the new instance they bound its optimum at once (any weights do), so a
     /// warm stage may stop as soon as its splits come within the gap of that bound.
     public var duals: [Int: [Double]]
+    /// Per priority: each demand's cheapest-path cost min_p Σ_{e∈p} y_e/c_e under that stage's
+    /// `duals` (+∞ for a demand without a usable path). These depend on the links, capacities and
+    /// paths only, not on volumes or loads, so a warm solve of a problem with the same structure
+    /// (`fingerprint`) re-evaluates the certificate in O(demands + links) instead of a pass over
+    /// every path.
+    public var pathCosts: [Int: [Double]]
+    /// `SolveSolution.fingerprint` of the problem the costs were computed on (nil: unknown).
+    public var fingerprint: UInt64?
 
-    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:]) {
+    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:], fingerprint: UInt64? = nil) {
         self.splits = splits
         self.smoothing = smoothing
         self.duals = duals
+        self.pathCosts = pathCosts
+        self.fingerprint = fingerprint
     }
 
     public init(_ solution: SolveSolution) {
@@ -37,6 +47,10 @@ public struct WarmStart: Sendable, Equatable {
         var duals: [Int: [Double]] = [:]
         for (stage, dual) in zip(solution.stages, solution.duals) where !dual.isEmpty { duals[stage.priority] = dual }
         self.duals = duals
+        var costs: [Int: [Double]] = [:]
+        for (stage, cost) in zip(solution.stages, solution.dualPathCosts) where !cost.isEmpty { costs[stage.priority] = cost }
+        pathCosts = costs
+        fingerprint = solution.fingerprint
     }
 }
 
@@ -110,12 +124,21 @@ public struct SolveSolution: Sendable, Equatable {
     /// Per stage (as `stages`): the normalized link weights y (Σ y = 1) whose bound
     /// Σ y_e·load_e/c_e + Σ_d v_d·min_p Σ_{e∈p} y_e/c_e is the stage's `lowerBound`; empty when none.
     public var duals: [[Double]]
+    /// Per stage (as `duals`): each demand's cheapest-path cost under that stage's dual, normalized
+    /// like it (+∞ without a usable path); empty when not known.
+    public var dualPathCosts: [[Double]]
+    /// A hash of the problem's structure (capacities, priorities, paths; not volumes or loads):
+    /// `dualPathCosts` stay valid for any problem with the same fingerprint.
+    public var fingerprint: UInt64?
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
-        stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = []
+        stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = [],
+        dualPathCosts: [[Double]] = [], fingerprint: UInt64? = nil
     ) {
         self.duals = duals
+        self.dualPathCosts = dualPathCosts
+        self.fingerprint = fingerprint
         self.flow = flow
         self.split = split
         self.utilization = utilization
