@@ -56,8 +56,8 @@ private final class SolverRun {
     let bestCost: UnsafeMutablePointer<Double>
     /// Whether `bestCost` belongs to `dual` for every active demand of the current stage.
     var bestCostValid = false
-    /// Hash of the structure (capacities, priorities, paths): path costs under a dual depend on nothing else.
-    let fingerprint: UInt64
+    /// Capacities, priorities and paths: path costs under a dual depend on nothing else.
+    let structure: SolveStructure
     let liveLinkCount: Int
     /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
     var lastRow = 0
@@ -94,7 +94,7 @@ private final class SolverRun {
         hot = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
         passCost = copy([Double](repeating: .infinity, count: problem.demandCount), fill: .infinity)
         bestCost = copy([Double](repeating: .infinity, count: problem.demandCount), fill: .infinity)
-        fingerprint = SolverRun.fingerprint(of: problem)
+        structure = SolveStructure(problem)
         liveLinkCount = problem.capacity.filter { $0 > 0 }.count
         for p in 0..<pathCount {
             var live = linkStart[p + 1] > linkStart[p]
@@ -116,24 +116,6 @@ private final class SolverRun {
 
     /// Restricted sweeps a warm stage tries before it falls back to full ones.
     static let maxRestrictedRounds = 12
-
-    static func fingerprint(of problem: SolveProblem) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        @inline(__always) func mix(_ x: UInt64) {
-            h = (h ^ x) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-        }
-        mix(UInt64(problem.linkCount))
-        mix(UInt64(problem.demandCount))
-        for c in problem.capacity { mix(c.bitPattern) }
-        for q in problem.priority { mix(UInt64(bitPattern: Int64(q))) }
-        for s in problem.demandPathStart { mix(UInt64(s)) }
-        for s in problem.pathLinkStart { mix(UInt64(s)) }
-        problem.pathLinks.withUnsafeBufferPointer { links in
-            for l in links { mix(UInt64(UInt32(bitPattern: l))) }
-        }
-        return h
-    }
 
     func livePaths(of d: Int) -> Int {
         var n = 0
@@ -184,7 +166,8 @@ private final class SolverRun {
         var stageMu = [Double](repeating: 0, count: levels.count)
         var stageDuals: [[Double]] = []
         var stageCosts: [[Double]] = []
-        let costsFit = warmStart.map { $0.fingerprint == fingerprint } ?? false
+        // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
+        let costsFit = warmStart.map { $0.structure == structure } ?? false
         let E = linkCount
         // A warm start keeps every stage's row from the start: a move made for stage k must not
         // undo what the previous answer arranged for the later stages (it may not raise their
@@ -292,7 +275,7 @@ private final class SolverRun {
         return SolveSolution(
             flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
             gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps,
-            duals: stageDuals, dualPathCosts: stageCosts, fingerprint: fingerprint
+            duals: stageDuals, dualPathCosts: stageCosts, structure: structure
         )
     }
 
@@ -415,7 +398,8 @@ private final class SolverRun {
             var rounds = 0
             while relativeGap(top, lowerBound: bestBound) > target, rounds < SolverRun.maxRestrictedRounds {
                 let over = top - bestBound
-                let threshold = bestBound * (1 + target / 2)
+                // Only links that break the target need relief (most links bind on tight instances).
+                let threshold = bestBound * (1 + target * 0.8)
                 let muR = max(mu, over / 4)
                 let inverse = 1 / muR
                 for e in 0..<E { weight[e] = invCap[e] > 0 ? exp(max(-700, (util[e] - top) * inverse)) : 0 }

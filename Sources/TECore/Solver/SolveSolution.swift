@@ -27,18 +27,18 @@ public struct WarmStart: Sendable, Equatable {
     /// Per priority: each demand's cheapest-path cost min_p Σ_{e∈p} y_e/c_e under that stage's
     /// `duals` (+∞ for a demand without a usable path). These depend on the links, capacities and
     /// paths only, not on volumes or loads, so a warm solve of a problem with the same structure
-    /// (`fingerprint`) re-evaluates the certificate in O(demands + links) instead of a pass over
+    /// (`structure`) re-evaluates the certificate in O(demands + links) instead of a pass over
     /// every path.
     public var pathCosts: [Int: [Double]]
-    /// `SolveSolution.fingerprint` of the problem the costs were computed on (nil: unknown).
-    public var fingerprint: UInt64?
+    /// The structure of the problem the costs were computed on (nil: unknown, costs unused).
+    public var structure: SolveStructure?
 
-    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:], fingerprint: UInt64? = nil) {
+    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:], structure: SolveStructure? = nil) {
         self.splits = splits
         self.smoothing = smoothing
         self.duals = duals
         self.pathCosts = pathCosts
-        self.fingerprint = fingerprint
+        self.structure = structure
     }
 
     public init(_ solution: SolveSolution) {
@@ -50,7 +50,7 @@ public struct WarmStart: Sendable, Equatable {
         var costs: [Int: [Double]] = [:]
         for (stage, cost) in zip(solution.stages, solution.dualPathCosts) where !cost.isEmpty { costs[stage.priority] = cost }
         pathCosts = costs
-        fingerprint = solution.fingerprint
+        structure = solution.structure
     }
 }
 
@@ -127,18 +127,18 @@ public struct SolveSolution: Sendable, Equatable {
     /// Per stage (as `duals`): each demand's cheapest-path cost under that stage's dual, normalized
     /// like it (+∞ without a usable path); empty when not known.
     public var dualPathCosts: [[Double]]
-    /// A hash of the problem's structure (capacities, priorities, paths; not volumes or loads):
-    /// `dualPathCosts` stay valid for any problem with the same fingerprint.
-    public var fingerprint: UInt64?
+    /// The problem's structure (capacities, priorities, paths; not volumes or loads):
+    /// `dualPathCosts` stay valid for any problem with the same structure.
+    public var structure: SolveStructure?
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
         stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = [],
-        dualPathCosts: [[Double]] = [], fingerprint: UInt64? = nil
+        dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil
     ) {
         self.duals = duals
         self.dualPathCosts = dualPathCosts
-        self.fingerprint = fingerprint
+        self.structure = structure
         self.flow = flow
         self.split = split
         self.utilization = utilization
@@ -155,4 +155,24 @@ public struct SolveSolution: Sendable, Equatable {
 func relativeGap(_ value: Double, lowerBound: Double) -> Double {
     if lowerBound > 1e-300 { return max(0, (value - lowerBound) / lowerBound) }
     return value <= 1e-300 ? 0 : .infinity
+}
+
+/// What a dual's per-demand path costs depend on: capacities, priorities and paths (not volumes or
+/// loads). Holds the problem's own arrays (copy-on-write: no copy), so comparing the structure of
+/// a re-solved problem built from the previous one is O(1) (same buffers), else one element-wise
+/// compare.
+public struct SolveStructure: Sendable, Equatable {
+    public var capacity: [Double]
+    public var priority: [Int]
+    public var demandPathStart: [Int]
+    public var pathLinkStart: [Int]
+    public var pathLinks: [Int32]
+
+    public init(_ problem: SolveProblem) {
+        capacity = problem.capacity
+        priority = problem.priority
+        demandPathStart = problem.demandPathStart
+        pathLinkStart = problem.pathLinkStart
+        pathLinks = problem.pathLinks
+    }
 }
