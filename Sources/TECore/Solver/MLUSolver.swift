@@ -393,6 +393,7 @@ private final class SolverRun {
         // Warm: the previous certificate stays fixed, so its bound needs no re-evaluation while
         // flows move; only demands with flow on links above it are moved (restricted sweeps),
         // until the MLU is within the gap of that bound or progress stalls (then full sweeps).
+        var restrictedMu: Double?
         if warmCertified, bestBound > 0 {
             top = refreshUtilization(k)
             var rounds = 0
@@ -401,6 +402,7 @@ private final class SolverRun {
                 // Only links that break the target need relief (most links bind on tight instances).
                 let threshold = bestBound * (1 + target * 0.8)
                 let muR = max(mu, over / 4)
+                restrictedMu = muR
                 let inverse = 1 / muR
                 for e in 0..<E { weight[e] = invCap[e] > 0 ? exp(max(-700, (util[e] - top) * inverse)) : 0 }
                 var hotCount = 0
@@ -429,6 +431,10 @@ private final class SolverRun {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
         }
+        // Full sweeps from here (after any restricted rounds), at the smoothing of the excess
+        // they left (the previous answer's μ is finer than that: moves would crawl).
+        if let restrictedMu { mu = min(coldMu, max(mu, restrictedMu)) }
+        let firstFull = sweeps
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -489,7 +495,7 @@ private final class SolverRun {
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-            } else if warm, sweeps == 0, smoothedGap > 16 * mu * logE {
+            } else if warm, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
                 // smoothing error matches the gap the first certification found.
