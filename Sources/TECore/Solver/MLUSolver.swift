@@ -74,7 +74,9 @@ private final class SolverRun {
         func copy<T>(_ a: [T], extra: Int = 0, fill: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count + extra))
             p.initialize(repeating: fill, count: max(1, a.count + extra))
-            for i in a.indices { p[i] = a[i] }
+            a.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { p.update(from: base, count: source.count) }
+            }
             return p
         }
         invCap = copy(problem.capacity.map { $0 > 0 ? 1 / $0 : 0 }, fill: 0)
@@ -129,6 +131,8 @@ private final class SolverRun {
             notes.append(SolveNote(kind: .zeroCapacity, message: "link \"\(problem.linkNames[e])\" has zero capacity: paths across it carry nothing"))
         }
         var routable = [Bool](repeating: false, count: demandCount)
+        // Hoisted: binding the warm start per demand would retain its arrays 16,000 times.
+        let warmSplits = warmStart.flatMap { $0.splits.count == pathCount ? $0.splits : nil }
         for d in 0..<demandCount {
             let n = livePaths(of: d)
             if pathStart[d + 1] == pathStart[d] {
@@ -140,16 +144,16 @@ private final class SolverRun {
             // Initial split: warm start where it fits, else even over the usable paths.
             let range = pathStart[d]..<pathStart[d + 1]
             var fitted = false
-            if let warm = warmStart, warm.splits.count == pathCount, n > 0 {
+            if let warmSplits, n > 0 {
                 var sum = 0.0
                 var ok = true
                 for p in range {
-                    let s = warm.splits[p]
+                    let s = warmSplits[p]
                     if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
                     sum += s
                 }
                 if ok, sum > 0.5, sum < 1.5 {
-                    for p in range { flow[p] = warm.splits[p] / sum * volume[d] }
+                    for p in range { flow[p] = warmSplits[p] / sum * volume[d] }
                     fitted = true
                 }
             }
