@@ -48,6 +48,16 @@ private final class SolverRun {
     let dual: UnsafeMutablePointer<Double>
     let active: UnsafeMutablePointer<Int32>
     var activeCount = 0
+    /// Demands a restricted (warm) sweep moves: those with flow on a link above the certificate.
+    let hot: UnsafeMutablePointer<Int32>
+    /// Per demand: cheapest-path cost under the weights of the last certification pass, and under
+    /// the current stage's best dual (`dual`), both normalized like the dual.
+    let passCost: UnsafeMutablePointer<Double>
+    let bestCost: UnsafeMutablePointer<Double>
+    /// Whether `bestCost` belongs to `dual` for every active demand of the current stage.
+    var bestCostValid = false
+    /// Capacities, priorities and paths: path costs under a dual depend on nothing else.
+    let structure: SolveStructure
     let liveLinkCount: Int
     /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
     var lastRow = 0
@@ -64,7 +74,9 @@ private final class SolverRun {
         func copy<T>(_ a: [T], extra: Int = 0, fill: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count + extra))
             p.initialize(repeating: fill, count: max(1, a.count + extra))
-            for i in a.indices { p[i] = a[i] }
+            a.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { p.update(from: base, count: source.count) }
+            }
             return p
         }
         invCap = copy(problem.capacity.map { $0 > 0 ? 1 / $0 : 0 }, fill: 0)
@@ -81,6 +93,10 @@ private final class SolverRun {
         weight = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
         dual = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
         active = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
+        hot = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
+        passCost = copy([Double](repeating: .infinity, count: problem.demandCount), fill: .infinity)
+        bestCost = copy([Double](repeating: .infinity, count: problem.demandCount), fill: .infinity)
+        structure = SolveStructure(problem)
         liveLinkCount = problem.capacity.filter { $0 > 0 }.count
         for p in 0..<pathCount {
             var live = linkStart[p + 1] > linkStart[p]
@@ -90,7 +106,8 @@ private final class SolverRun {
     }
 
     deinit {
-        for p in [invCap, load, volume, flow, cum, util, weight, dual] { p.deallocate() }
+        for p in [invCap, load, volume, flow, cum, util, weight, dual, passCost, bestCost] { p.deallocate() }
+        hot.deallocate()
         pathStart.deallocate()
         linkStart.deallocate()
         links.deallocate()
@@ -98,6 +115,9 @@ private final class SolverRun {
         pathLive.deallocate()
         active.deallocate()
     }
+
+    /// Restricted sweeps a warm stage tries before it falls back to full ones.
+    static let maxRestrictedRounds = 12
 
     func livePaths(of d: Int) -> Int {
         var n = 0
@@ -111,6 +131,8 @@ private final class SolverRun {
             notes.append(SolveNote(kind: .zeroCapacity, message: "link \"\(problem.linkNames[e])\" has zero capacity: paths across it carry nothing"))
         }
         var routable = [Bool](repeating: false, count: demandCount)
+        // Hoisted: binding the warm start per demand would retain its arrays 16,000 times.
+        let warmSplits = warmStart.flatMap { $0.splits.count == pathCount ? $0.splits : nil }
         for d in 0..<demandCount {
             let n = livePaths(of: d)
             if pathStart[d + 1] == pathStart[d] {
@@ -122,16 +144,16 @@ private final class SolverRun {
             // Initial split: warm start where it fits, else even over the usable paths.
             let range = pathStart[d]..<pathStart[d + 1]
             var fitted = false
-            if let warm = warmStart, warm.splits.count == pathCount, n > 0 {
+            if let warmSplits, n > 0 {
                 var sum = 0.0
                 var ok = true
                 for p in range {
-                    let s = warm.splits[p]
+                    let s = warmSplits[p]
                     if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
                     sum += s
                 }
                 if ok, sum > 0.5, sum < 1.5 {
-                    for p in range { flow[p] = warm.splits[p] / sum * volume[d] }
+                    for p in range { flow[p] = warmSplits[p] / sum * volume[d] }
                     fitted = true
                 }
             }
@@ -147,6 +169,9 @@ private final class SolverRun {
         var stageSweeps = [Int](repeating: 0, count: levels.count)
         var stageMu = [Double](repeating: 0, count: levels.count)
         var stageDuals: [[Double]] = []
+        var stageCosts: [[Double]] = []
+        // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
+        let costsFit = warmStart.map { $0.structure == structure } ?? false
         let E = linkCount
         // A warm start keeps every stage's row from the start: a move made for stage k must not
         // undo what the previous answer arranged for the later stages (it may not raise their
@@ -192,9 +217,11 @@ private final class SolverRun {
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
             let result = runStage(
                 k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
+                warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
             stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
+            stageCosts.append(bestCostValid ? Array(UnsafeBufferPointer(start: bestCost, count: demandCount)) : [])
             stageMLU[k] = result.mlu
             stageBound[k] = result.bound
             stageSweeps[k] = result.sweeps
@@ -252,7 +279,7 @@ private final class SolverRun {
         return SolveSolution(
             flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
             gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps,
-            duals: stageDuals
+            duals: stageDuals, dualPathCosts: stageCosts, structure: structure
         )
     }
 
@@ -294,12 +321,30 @@ private final class SolverRun {
                 }
                 if c < best { best = c }
             }
+            passCost[d] = best
             if best.isFinite { b += volume[d] * best }
         }
         return b / sum
     }
 
-    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, previousBound: Double) -> StageResult {
+    /// The same bound from stored per-demand path costs (normalized like `y`) of the same
+    /// structure: O(links + demands), no pass over the paths.
+    func bound(of y: UnsafePointer<Double>, costs: UnsafePointer<Double>) -> Double {
+        var sum = 0.0
+        for e in 0..<linkCount where invCap[e] > 0 { sum += y[e] }
+        guard sum > 0, sum.isFinite else { return 0 }
+        var b = 0.0
+        for e in 0..<linkCount where invCap[e] > 0 { b += y[e] * load[e] * invCap[e] }
+        var paths = 0.0
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            let c = costs[d]
+            if c.isFinite { paths += volume[d] * c }
+        }
+        return (b + paths) / sum
+    }
+
+    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
         let E = linkCount
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
@@ -313,13 +358,31 @@ private final class SolverRun {
             mu = min(mu, max(warmMu, floor))
         }
         var bestBound = previousBound
+        bestCostValid = false
+        var warmCertified = false
         // The previous answer's certificate, re-evaluated on this instance: its link weights are
-        // still a valid dual (any y ≥ 0 is), and after a small change a nearly optimal one.
+        // still a valid dual (any y ≥ 0 is), and after a small change a nearly optimal one. With
+        // the same structure its per-demand path costs are unchanged: only volumes and loads are
+        // re-read (no pass over the paths).
         if let warmDual, warmDual.count == E {
-            let b = warmDual.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { bound(of: $0) } ?? 0 }
+            let stored = warmCosts.map { $0.count == demandCount } ?? false
+            let b = warmDual.withUnsafeBufferPointer { y -> Double in
+                guard let y = y.baseAddress else { return 0 }
+                if stored, let warmCosts {
+                    return warmCosts.withUnsafeBufferPointer { c in c.baseAddress.map { bound(of: y, costs: $0) } ?? 0 }
+                }
+                return bound(of: y)
+            }
             if b > bestBound {
                 bestBound = b
                 dual.update(from: warmDual, count: E)
+                if stored, let warmCosts {
+                    bestCost.update(from: warmCosts, count: demandCount)
+                } else {
+                    bestCost.update(from: passCost, count: demandCount)
+                }
+                bestCostValid = true
+                warmCertified = true
             }
         }
         var sweeps = 0
@@ -331,6 +394,51 @@ private final class SolverRun {
         // cannot see) ends instead of sweeping to the limit.
         var bestTop = Double.infinity
         var lastImprovement = 0
+        // Warm: the previous certificate stays fixed, so its bound needs no re-evaluation while
+        // flows move; only demands with flow on links above it are moved (restricted sweeps),
+        // until the MLU is within the gap of that bound or progress stalls (then full sweeps).
+        var restrictedMu: Double?
+        if warmCertified, bestBound > 0 {
+            top = refreshUtilization(k)
+            var rounds = 0
+            while relativeGap(top, lowerBound: bestBound) > target, rounds < SolverRun.maxRestrictedRounds {
+                let over = top - bestBound
+                // Only links that break the target need relief (most links bind on tight instances).
+                let threshold = bestBound * (1 + target * 0.8)
+                let muR = max(mu, over / 4)
+                restrictedMu = muR
+                let inverse = 1 / muR
+                for e in 0..<E { weight[e] = invCap[e] > 0 ? exp(max(-700, (util[e] - top) * inverse)) : 0 }
+                var hotCount = 0
+                for a in 0..<activeCount {
+                    let d = Int(active[a])
+                    let tiny = 1e-12 * volume[d]
+                    var isHot = false
+                    for p in pathStart[d]..<pathStart[d + 1] where flow[p] > tiny {
+                        for i in linkStart[p]..<linkStart[p + 1] where util[Int(links[i])] >= threshold { isHot = true }
+                        if isHot { break }
+                    }
+                    if isHot {
+                        hot[hotCount] = Int32(d)
+                        hotCount += 1
+                    }
+                }
+                sweep(k, caps: capsBuffer, center: top, mu: muR, list: hot, count: hotCount)
+                sweeps += 1
+                rounds += 1
+                let next = refreshUtilization(k)
+                let progressed = next < top - over * 0.1
+                top = next
+                if !progressed { break }
+            }
+            if relativeGap(top, lowerBound: bestBound) <= target {
+                return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
+            }
+        }
+        // Full sweeps from here (after any restricted rounds), at the smoothing of the excess
+        // they left (the previous answer's μ is finer than that: moves would crawl).
+        if let restrictedMu { mu = min(coldMu, max(mu, restrictedMu)) }
+        let firstFull = sweeps
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -361,11 +469,14 @@ private final class SolverRun {
                     used += flow[p] * c
                 }
                 bound += volume[d] * best * inv
+                passCost[d] = best * inv
                 current += used * inv
             }
             if bound > bestBound {
                 bestBound = bound
                 for e in 0..<E { dual[e] = weight[e] * inv }
+                bestCost.update(from: passCost, count: demandCount)
+                bestCostValid = true
             }
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
@@ -388,14 +499,14 @@ private final class SolverRun {
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-            } else if warm, sweeps == 0, smoothedGap > 16 * mu * logE {
+            } else if warm, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
                 // smoothing error matches the gap the first certification found.
                 mu = min(coldMu, smoothedGap / logE)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
             }
-            sweep(k, caps: capsBuffer, center: center, mu: mu)
+            sweep(k, caps: capsBuffer, center: center, mu: mu, list: active, count: activeCount)
             sweeps += 1
         }
     }
@@ -451,9 +562,10 @@ private final class SolverRun {
         return max(0, r)
     }
 
-    func sweep(_ k: Int, caps: [Double], center: Double, mu: Double) {
-        for a in 0..<activeCount {
-            let d = Int(active[a])
+    /// One Gauss–Seidel pass over the demands `list[0..<count]`.
+    func sweep(_ k: Int, caps: [Double], center: Double, mu: Double, list: UnsafePointer<Int32>, count: Int) {
+        for a in 0..<count {
+            let d = Int(list[a])
             let first = pathStart[d], end = pathStart[d + 1]
             if end - first < 2 { continue }
             var cheapest = -1

@@ -24,11 +24,21 @@ public struct WarmStart: Sendable, Equatable {
     /// Re-evaluated on the new instance they bound its optimum at once (any weights do), so a
     /// warm stage may stop as soon as its splits come within the gap of that bound.
     public var duals: [Int: [Double]]
+    /// Per priority: each demand's cheapest-path cost min_p Σ_{e∈p} y_e/c_e under that stage's
+    /// `duals` (+∞ for a demand without a usable path). These depend on the links, capacities and
+    /// paths only, not on volumes or loads, so a warm solve of a problem with the same structure
+    /// (`structure`) re-evaluates the certificate in O(demands + links) instead of a pass over
+    /// every path.
+    public var pathCosts: [Int: [Double]]
+    /// The structure of the problem the costs were computed on (nil: unknown, costs unused).
+    public var structure: SolveStructure?
 
-    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:]) {
+    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:], structure: SolveStructure? = nil) {
         self.splits = splits
         self.smoothing = smoothing
         self.duals = duals
+        self.pathCosts = pathCosts
+        self.structure = structure
     }
 
     public init(_ solution: SolveSolution) {
@@ -37,6 +47,10 @@ public struct WarmStart: Sendable, Equatable {
         var duals: [Int: [Double]] = [:]
         for (stage, dual) in zip(solution.stages, solution.duals) where !dual.isEmpty { duals[stage.priority] = dual }
         self.duals = duals
+        var costs: [Int: [Double]] = [:]
+        for (stage, cost) in zip(solution.stages, solution.dualPathCosts) where !cost.isEmpty { costs[stage.priority] = cost }
+        pathCosts = costs
+        structure = solution.structure
     }
 }
 
@@ -110,12 +124,21 @@ public struct SolveSolution: Sendable, Equatable {
     /// Per stage (as `stages`): the normalized link weights y (Σ y = 1) whose bound
     /// Σ y_e·load_e/c_e + Σ_d v_d·min_p Σ_{e∈p} y_e/c_e is the stage's `lowerBound`; empty when none.
     public var duals: [[Double]]
+    /// Per stage (as `duals`): each demand's cheapest-path cost under that stage's dual, normalized
+    /// like it (+∞ without a usable path); empty when not known.
+    public var dualPathCosts: [[Double]]
+    /// The problem's structure (capacities, priorities, paths; not volumes or loads):
+    /// `dualPathCosts` stay valid for any problem with the same structure.
+    public var structure: SolveStructure?
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
-        stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = []
+        stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = [],
+        dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil
     ) {
         self.duals = duals
+        self.dualPathCosts = dualPathCosts
+        self.structure = structure
         self.flow = flow
         self.split = split
         self.utilization = utilization
@@ -132,4 +155,24 @@ public struct SolveSolution: Sendable, Equatable {
 func relativeGap(_ value: Double, lowerBound: Double) -> Double {
     if lowerBound > 1e-300 { return max(0, (value - lowerBound) / lowerBound) }
     return value <= 1e-300 ? 0 : .infinity
+}
+
+/// What a dual's per-demand path costs depend on: capacities, priorities and paths (not volumes or
+/// loads). Holds the problem's own arrays (copy-on-write: no copy), so comparing the structure of
+/// a re-solved problem built from the previous one is O(1) (same buffers), else one element-wise
+/// compare.
+public struct SolveStructure: Sendable, Equatable {
+    public var capacity: [Double]
+    public var priority: [Int]
+    public var demandPathStart: [Int]
+    public var pathLinkStart: [Int]
+    public var pathLinks: [Int32]
+
+    public init(_ problem: SolveProblem) {
+        capacity = problem.capacity
+        priority = problem.priority
+        demandPathStart = problem.demandPathStart
+        pathLinkStart = problem.pathLinkStart
+        pathLinks = problem.pathLinks
+    }
 }
