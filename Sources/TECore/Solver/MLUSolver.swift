@@ -158,40 +158,51 @@ private final class SolverRun {
             deltaRows = buffer
         }
         defer { deltaRows?.deallocate() }
-        for d in 0..<demandCount {
-            let n = livePaths(of: d)
-            if pathStart[d + 1] == pathStart[d] {
-                notes.append(SolveNote(kind: .noPath, message: "demand \"\(problem.demandNames[d])\" has no path: its volume is left out"))
-            } else if n == 0 {
-                notes.append(SolveNote(kind: .noUsablePath, message: "demand \"\(problem.demandNames[d])\": every path crosses a zero-capacity link; its volume is left out"))
-            }
-            routable[d] = n > 0 && volume[d] > 0
-            // Initial split: warm start where it fits, else even over the usable paths.
-            let range = pathStart[d]..<pathStart[d + 1]
-            var fitted = false
-            if let warmSplits, n > 0 {
-                var sum = 0.0
-                var ok = true
-                for p in range {
-                    let s = warmSplits[p]
-                    if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
-                    sum += s
+        // Raw views of the warm arrays: no retain or bounds check per path (sizes checked above).
+        func place(_ splitView: UnsafeBufferPointer<Double>?, _ previousView: UnsafeBufferPointer<Double>?) {
+            for d in 0..<demandCount {
+                let n = livePathCount[d]
+                let start = pathStart[d], end = pathStart[d + 1]
+                if end == start {
+                    notes.append(SolveNote(kind: .noPath, message: "demand \"\(problem.demandNames[d])\" has no path: its volume is left out"))
+                } else if n == 0 {
+                    notes.append(SolveNote(kind: .noUsablePath, message: "demand \"\(problem.demandNames[d])\": every path crosses a zero-capacity link; its volume is left out"))
                 }
-                if ok, sum > 0.5, sum < 1.5 {
-                    for p in range { flow[p] = warmSplits[p] / sum * volume[d] }
-                    fitted = true
+                let v = volume[d]
+                routable[d] = n > 0 && v > 0
+                // Initial split: warm start where it fits, else even over the usable paths.
+                var fitted = false
+                if let splits = splitView?.baseAddress, n > 0 {
+                    var sum = 0.0
+                    var ok = true
+                    for p in start..<end {
+                        let s = splits[p]
+                        if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
+                        sum += s
+                    }
+                    if ok, sum > 0.5, sum < 1.5 {
+                        let scale = v / sum
+                        for p in start..<end { flow[p] = splits[p] * scale }
+                        fitted = true
+                    }
+                }
+                if !fitted {
+                    for p in start..<end { flow[p] = n > 0 && pathLive[p] ? v / Double(n) : 0 }
+                }
+                if !routable[d] { for p in start..<end { flow[p] = 0 } }
+                if let previous = previousView?.baseAddress, let deltaRows {
+                    let row = deltaRows + level[d] * E
+                    for p in start..<end where flow[p] != previous[p] {
+                        let delta = flow[p] - previous[p]
+                        for i in linkStart[p]..<linkStart[p + 1] { row[Int(links[i])] += delta }
+                    }
                 }
             }
-            if !fitted {
-                for p in range { flow[p] = n > 0 && pathLive[p] ? volume[d] / Double(n) : 0 }
-            }
-            if !routable[d] { for p in range { flow[p] = 0 } }
-            if let previousFlows, let deltaRows {
-                let row = deltaRows + level[d] * E
-                for p in range where flow[p] != previousFlows[p] {
-                    let delta = flow[p] - previousFlows[p]
-                    for i in linkStart[p]..<linkStart[p + 1] { row[Int(links[i])] += delta }
-                }
+        }
+        let none: [Double] = []
+        (warmSplits ?? none).withUnsafeBufferPointer { splits in
+            (previousFlows ?? none).withUnsafeBufferPointer { previous in
+                place(warmSplits == nil ? nil : splits, previousFlows == nil ? nil : previous)
             }
         }
         if let deltaRows {
