@@ -272,6 +272,17 @@ private final class SolverRun {
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
             stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
+            if !bestCostValid {
+                // The stage kept an earlier stage's bound (its dual): price that dual once here, so
+                // a warm start re-evaluates it from the costs instead of a pass over every path.
+                var sum = 0.0
+                for e in 0..<E where invCap[e] > 0 { sum += dual[e] }
+                if sum > 0, sum.isFinite {
+                    _ = bound(of: dual)
+                    bestCost.update(from: passCost, count: demandCount)
+                    bestCostValid = true
+                }
+            }
             stageCosts.append(bestCostValid ? Array(UnsafeBufferPointer(start: bestCost, count: demandCount)) : [])
             stageMLU[k] = result.mlu
             stageBound[k] = result.bound
@@ -430,7 +441,8 @@ private final class SolverRun {
                 }
                 return bound(of: y)
             }
-            if b > bestBound {
+            // ≥: a later stage often keeps an earlier stage's bound (the same dual certifies both).
+            if b > 0, b >= bestBound {
                 bestBound = b
                 dual.update(from: warmDual, count: E)
                 if stored, let warmCosts {
