@@ -16,13 +16,15 @@ import Foundation
 /// (times 1 + `holdSlack`).
 public enum MLUSolver {
     public static func solve(_ problem: SolveProblem, options: SolveOptions = SolveOptions(), warmStart: WarmStart? = nil) -> SolveSolution {
-        let run = SolverRun(problem: problem, options: options)
+        let run = SolverRun(problem: problem, options: options, warmStart: warmStart)
         return run.solve(warmStart: warmStart)
     }
 }
 
-/// The working state of one solve. Owns its flat buffers (allocated once, freed in deinit), so
-/// the sweeps allocate nothing and run without bounds checks in release builds.
+/// The working state of one solve. Owns its mutable flat buffers (allocated once, freed in
+/// deinit) and shares the read-only structure buffers (`SolveBuffers`, reused from a warm start
+/// of the same structure), so the sweeps allocate nothing and run without bounds checks in
+/// release builds.
 private final class SolverRun {
     let problem: SolveProblem
     let options: SolveOptions
@@ -31,14 +33,20 @@ private final class SolverRun {
     let pathCount: Int
     let levels: [Int]
 
+    /// Read-only: inverse capacities, paths, levels, usable paths (shared, not owned).
+    let buffers: SolveBuffers
     let invCap: UnsafeMutablePointer<Double>
-    let load: UnsafeMutablePointer<Double>
     let pathStart: UnsafeMutablePointer<Int>
     let linkStart: UnsafeMutablePointer<Int>
     let links: UnsafeMutablePointer<Int32>
-    let volume: UnsafeMutablePointer<Double>
     let level: UnsafeMutablePointer<Int>
     let pathLive: UnsafeMutablePointer<Bool>
+    let livePathCount: UnsafeMutablePointer<Int>
+    /// Whether `buffers` came from the warm start (the structure is unchanged).
+    let reusedBuffers: Bool
+
+    let load: UnsafeMutablePointer<Double>
+    let volume: UnsafeMutablePointer<Double>
     let flow: UnsafeMutablePointer<Double>
     /// cum[j·E + e]: flow on link e of demands with level ≤ j.
     let cum: UnsafeMutablePointer<Double>
@@ -62,14 +70,32 @@ private final class SolverRun {
     /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
     var lastRow = 0
 
-    init(problem: SolveProblem, options: SolveOptions) {
+    init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
         self.options = options
         linkCount = problem.linkCount
         demandCount = problem.demandCount
         pathCount = problem.pathCount
-        levels = Array(Set(problem.priority)).sorted()
-        let levelIndex = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+        var structure = SolveStructure(problem)
+        // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
+        if let warm = warmStart?.structure, let cached = warm.buffers, warm == structure {
+            buffers = cached
+            reusedBuffers = true
+        } else {
+            buffers = SolveBuffers(problem)
+            reusedBuffers = false
+        }
+        structure.buffers = buffers
+        self.structure = structure
+        levels = buffers.levels
+        invCap = buffers.invCap
+        pathStart = buffers.pathStart
+        linkStart = buffers.linkStart
+        links = buffers.links
+        level = buffers.level
+        pathLive = buffers.pathLive
+        livePathCount = buffers.livePaths
+        liveLinkCount = buffers.liveLinkCount
 
         func copy<T>(_ a: [T], extra: Int = 0, fill: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count + extra))
@@ -79,51 +105,34 @@ private final class SolverRun {
             }
             return p
         }
-        invCap = copy(problem.capacity.map { $0 > 0 ? 1 / $0 : 0 }, fill: 0)
-        load = copy(problem.load, fill: 0)
-        pathStart = copy(problem.demandPathStart, fill: 0)
-        linkStart = copy(problem.pathLinkStart, fill: 0)
-        links = copy(problem.pathLinks, fill: 0)
-        volume = copy(problem.volume, fill: 0)
-        level = copy(problem.priority.map { levelIndex[$0] ?? 0 }, fill: 0)
-        pathLive = copy([Bool](repeating: true, count: problem.pathCount), fill: false)
-        flow = copy([Double](repeating: 0, count: problem.pathCount), fill: 0)
-        cum = copy([Double](repeating: 0, count: max(1, levels.count) * problem.linkCount), fill: 0)
-        util = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
-        weight = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
-        dual = copy([Double](repeating: 0, count: problem.linkCount), fill: 0)
-        active = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
-        hot = copy([Int32](repeating: 0, count: problem.demandCount), fill: 0)
-        passCost = copy([Double](repeating: .infinity, count: problem.demandCount), fill: .infinity)
-        bestCost = copy([Double](repeating: .infinity, count: problem.demandCount), fill: .infinity)
-        structure = SolveStructure(problem)
-        liveLinkCount = problem.capacity.filter { $0 > 0 }.count
-        for p in 0..<pathCount {
-            var live = linkStart[p + 1] > linkStart[p]
-            for i in linkStart[p]..<linkStart[p + 1] where invCap[Int(links[i])] == 0 { live = false }
-            pathLive[p] = live
+        func filled<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
+            p.initialize(repeating: value, count: max(1, count))
+            return p
         }
+        load = copy(problem.load, fill: 0)
+        volume = copy(problem.volume, fill: 0)
+        flow = filled(problem.pathCount, 0)
+        cum = filled(max(1, levels.count) * problem.linkCount, 0)
+        util = filled(problem.linkCount, 0)
+        weight = filled(problem.linkCount, 0)
+        dual = filled(problem.linkCount, 0)
+        active = filled(problem.demandCount, Int32(0))
+        hot = filled(problem.demandCount, Int32(0))
+        passCost = filled(problem.demandCount, .infinity)
+        bestCost = filled(problem.demandCount, .infinity)
     }
 
     deinit {
-        for p in [invCap, load, volume, flow, cum, util, weight, dual, passCost, bestCost] { p.deallocate() }
+        for p in [load, volume, flow, cum, util, weight, dual, passCost, bestCost] { p.deallocate() }
         hot.deallocate()
-        pathStart.deallocate()
-        linkStart.deallocate()
-        links.deallocate()
-        level.deallocate()
-        pathLive.deallocate()
         active.deallocate()
     }
 
     /// Restricted sweeps a warm stage tries before it falls back to full ones.
     static let maxRestrictedRounds = 12
 
-    func livePaths(of d: Int) -> Int {
-        var n = 0
-        for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { n += 1 }
-        return n
-    }
+    func livePaths(of d: Int) -> Int { livePathCount[d] }
 
     func solve(warmStart: WarmStart?) -> SolveSolution {
         var notes: [SolveNote] = []
@@ -133,34 +142,77 @@ private final class SolverRun {
         var routable = [Bool](repeating: false, count: demandCount)
         // Hoisted: binding the warm start per demand would retain its arrays 16,000 times.
         let warmSplits = warmStart.flatMap { $0.splits.count == pathCount ? $0.splits : nil }
-        for d in 0..<demandCount {
-            let n = livePaths(of: d)
-            if pathStart[d + 1] == pathStart[d] {
-                notes.append(SolveNote(kind: .noPath, message: "demand \"\(problem.demandNames[d])\" has no path: its volume is left out"))
-            } else if n == 0 {
-                notes.append(SolveNote(kind: .noUsablePath, message: "demand \"\(problem.demandNames[d])\": every path crosses a zero-capacity link; its volume is left out"))
-            }
-            routable[d] = n > 0 && volume[d] > 0
-            // Initial split: warm start where it fits, else even over the usable paths.
-            let range = pathStart[d]..<pathStart[d + 1]
-            var fitted = false
-            if let warmSplits, n > 0 {
-                var sum = 0.0
-                var ok = true
-                for p in range {
-                    let s = warmSplits[p]
-                    if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
-                    sum += s
+        let E = linkCount
+        // Unchanged structure and the previous link flows known: start every stage's row from
+        // them and add only the flow changes of demands whose flows differ (O(changed)).
+        let previousFlows = warmStart.flatMap {
+            reusedBuffers && warmSplits != nil && $0.flows.count == pathCount && $0.stageLinkFlow.count == levels.count * E ? $0.flows : nil
+        }
+        // Per level: the flow change of that level's demands on each link (summed into the
+        // cumulative rows once at the end, so a changed path is scattered once, not per row).
+        var deltaRows: UnsafeMutablePointer<Double>?
+        if previousFlows != nil, let rows = warmStart?.stageLinkFlow {
+            rows.withUnsafeBufferPointer { if let base = $0.baseAddress { cum.update(from: base, count: $0.count) } }
+            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(1, levels.count * E))
+            buffer.initialize(repeating: 0, count: max(1, levels.count * E))
+            deltaRows = buffer
+        }
+        defer { deltaRows?.deallocate() }
+        // Raw views of the warm arrays: no retain or bounds check per path (sizes checked above).
+        func place(_ splitView: UnsafeBufferPointer<Double>?, _ previousView: UnsafeBufferPointer<Double>?) {
+            for d in 0..<demandCount {
+                let n = livePathCount[d]
+                let start = pathStart[d], end = pathStart[d + 1]
+                if end == start {
+                    notes.append(SolveNote(kind: .noPath, message: "demand \"\(problem.demandNames[d])\" has no path: its volume is left out"))
+                } else if n == 0 {
+                    notes.append(SolveNote(kind: .noUsablePath, message: "demand \"\(problem.demandNames[d])\": every path crosses a zero-capacity link; its volume is left out"))
                 }
-                if ok, sum > 0.5, sum < 1.5 {
-                    for p in range { flow[p] = warmSplits[p] / sum * volume[d] }
-                    fitted = true
+                let v = volume[d]
+                routable[d] = n > 0 && v > 0
+                // Initial split: warm start where it fits, else even over the usable paths.
+                var fitted = false
+                if let splits = splitView?.baseAddress, n > 0 {
+                    var sum = 0.0
+                    var ok = true
+                    for p in start..<end {
+                        let s = splits[p]
+                        if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
+                        sum += s
+                    }
+                    if ok, sum > 0.5, sum < 1.5 {
+                        let scale = v / sum
+                        for p in start..<end { flow[p] = splits[p] * scale }
+                        fitted = true
+                    }
+                }
+                if !fitted {
+                    for p in start..<end { flow[p] = n > 0 && pathLive[p] ? v / Double(n) : 0 }
+                }
+                if !routable[d] { for p in start..<end { flow[p] = 0 } }
+                if let previous = previousView?.baseAddress, let deltaRows {
+                    let row = deltaRows + level[d] * E
+                    for p in start..<end where flow[p] != previous[p] {
+                        let delta = flow[p] - previous[p]
+                        for i in linkStart[p]..<linkStart[p + 1] { row[Int(links[i])] += delta }
+                    }
                 }
             }
-            if !fitted {
-                for p in range { flow[p] = n > 0 && pathLive[p] ? volume[d] / Double(n) : 0 }
+        }
+        let none: [Double] = []
+        (warmSplits ?? none).withUnsafeBufferPointer { splits in
+            (previousFlows ?? none).withUnsafeBufferPointer { previous in
+                place(warmSplits == nil ? nil : splits, previousFlows == nil ? nil : previous)
             }
-            if !routable[d] { for p in range { flow[p] = 0 } }
+        }
+        if let deltaRows {
+            // Row k of cum gains the changes of levels 0…k.
+            for k in 0..<levels.count {
+                let row = deltaRows + k * E
+                if k > 0 { for e in 0..<E { row[e] += row[e - E] } }
+                let target = cum + k * E
+                for e in 0..<E { target[e] += row[e] }
+            }
         }
 
         var stages: [SolveStage] = []
@@ -171,14 +223,13 @@ private final class SolverRun {
         var stageDuals: [[Double]] = []
         var stageCosts: [[Double]] = []
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
-        let costsFit = warmStart.map { $0.structure == structure } ?? false
-        let E = linkCount
+        let costsFit = reusedBuffers || (warmStart.map { $0.structure == structure } ?? false)
         // A warm start keeps every stage's row from the start: a move made for stage k must not
         // undo what the previous answer arranged for the later stages (it may not raise their
         // MLU), else stage 0 alone reshuffles the flows that stages 1… were balanced around.
         let warm = warmStart.map { $0.splits.count == pathCount } ?? false
         lastRow = warm ? levels.count - 1 : 0
-        if warm {
+        if warm, previousFlows == nil {
             for k in levels.indices {
                 let row = cum + k * E
                 if k > 0 { row.update(from: cum + (k - 1) * E, count: E) }
@@ -221,6 +272,17 @@ private final class SolverRun {
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
             stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
+            if !bestCostValid {
+                // The stage kept an earlier stage's bound (its dual): price that dual once here, so
+                // a warm start re-evaluates it from the costs instead of a pass over every path.
+                var sum = 0.0
+                for e in 0..<E where invCap[e] > 0 { sum += dual[e] }
+                if sum > 0, sum.isFinite {
+                    _ = bound(of: dual)
+                    bestCost.update(from: passCost, count: demandCount)
+                    bestCostValid = true
+                }
+            }
             stageCosts.append(bestCostValid ? Array(UnsafeBufferPointer(start: bestCost, count: demandCount)) : [])
             stageMLU[k] = result.mlu
             stageBound[k] = result.bound
@@ -240,20 +302,26 @@ private final class SolverRun {
                 notes.append(SolveNote(kind: .gapNotReached, message: "priority \(levels[k]): stopped after \(stageSweeps[k]) sweeps at a certified gap of \(formatPercent(g)) (asked \(formatPercent(options.gap)))"))
             }
         }
-        var flows = [Double](repeating: 0, count: pathCount)
-        var split = [Double](repeating: 0, count: pathCount)
-        for d in 0..<demandCount {
-            let range = pathStart[d]..<pathStart[d + 1]
-            guard !range.isEmpty else { continue }
-            var total = 0.0
-            for p in range { flows[p] = flow[p]; total += flow[p] }
-            if total > 0 {
-                for p in range { split[p] = flow[p] / total }
-            } else {
-                let n = livePaths(of: d)
-                for p in range { split[p] = n > 0 ? (pathLive[p] ? 1 / Double(n) : 0) : 1 / Double(range.count) }
+        // Bulk copies into uninitialized storage: no zero fill, no per-demand allocation.
+        let flows = Array(UnsafeBufferPointer(start: flow, count: pathCount))
+        let split = [Double](unsafeUninitializedCapacity: pathCount) { out, initialized in
+            guard let out = out.baseAddress else { initialized = 0; return }
+            for d in 0..<demandCount {
+                let start = pathStart[d], end = pathStart[d + 1]
+                guard end > start else { continue }
+                var total = 0.0
+                for p in start..<end { total += flow[p] }
+                if total > 0 {
+                    let inv = 1 / total
+                    for p in start..<end { out[p] = flow[p] * inv }
+                } else {
+                    let n = livePathCount[d]
+                    for p in start..<end { out[p] = n > 0 ? (pathLive[p] ? 1 / Double(n) : 0) : 1 / Double(end - start) }
+                }
             }
+            initialized = pathCount
         }
+        let stageLinkFlow = Array(UnsafeBufferPointer(start: cum, count: levels.count * E))
         var utilization = [Double](repeating: 0, count: E)
         var mlu = 0.0
         if let last = levels.indices.last {
@@ -279,7 +347,7 @@ private final class SolverRun {
         return SolveSolution(
             flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
             gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps,
-            duals: stageDuals, dualPathCosts: stageCosts, structure: structure
+            duals: stageDuals, dualPathCosts: stageCosts, structure: structure, stageLinkFlow: stageLinkFlow
         )
     }
 
@@ -373,7 +441,8 @@ private final class SolverRun {
                 }
                 return bound(of: y)
             }
-            if b > bestBound {
+            // ≥: a later stage often keeps an earlier stage's bound (the same dual certifies both).
+            if b > 0, b >= bestBound {
                 bestBound = b
                 dual.update(from: warmDual, count: E)
                 if stored, let warmCosts {

@@ -32,13 +32,24 @@ public struct WarmStart: Sendable, Equatable {
     public var pathCosts: [Int: [Double]]
     /// The structure of the problem the costs were computed on (nil: unknown, costs unused).
     public var structure: SolveStructure?
+    /// The previous answer's per-path flows and, flat per stage (stage-major, one row per link),
+    /// the flow its demands of that priority or higher put on each link. With an equal
+    /// `structure` a warm solve starts its link loads from these and adds the flow changes of
+    /// the demands whose volume (or split) changed, instead of re-applying every split.
+    public var flows: [Double]
+    public var stageLinkFlow: [Double]
 
-    public init(splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:], structure: SolveStructure? = nil) {
+    public init(
+        splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:],
+        structure: SolveStructure? = nil, flows: [Double] = [], stageLinkFlow: [Double] = []
+    ) {
         self.splits = splits
         self.smoothing = smoothing
         self.duals = duals
         self.pathCosts = pathCosts
         self.structure = structure
+        self.flows = flows
+        self.stageLinkFlow = stageLinkFlow
     }
 
     public init(_ solution: SolveSolution) {
@@ -51,6 +62,8 @@ public struct WarmStart: Sendable, Equatable {
         for (stage, cost) in zip(solution.stages, solution.dualPathCosts) where !cost.isEmpty { costs[stage.priority] = cost }
         pathCosts = costs
         structure = solution.structure
+        flows = solution.flow
+        stageLinkFlow = solution.stageLinkFlow
     }
 }
 
@@ -130,12 +143,16 @@ public struct SolveSolution: Sendable, Equatable {
     /// The problem's structure (capacities, priorities, paths; not volumes or loads):
     /// `dualPathCosts` stay valid for any problem with the same structure.
     public var structure: SolveStructure?
+    /// Flat per stage (stage-major, one row per link): the flow of the demands of that stage's
+    /// priority or higher on each link (no background load); empty when not known.
+    public var stageLinkFlow: [Double]
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
         stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = [],
-        dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil
+        dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil, stageLinkFlow: [Double] = []
     ) {
+        self.stageLinkFlow = stageLinkFlow
         self.duals = duals
         self.dualPathCosts = dualPathCosts
         self.structure = structure
@@ -161,12 +178,17 @@ func relativeGap(_ value: Double, lowerBound: Double) -> Double {
 /// loads). Holds the problem's own arrays (copy-on-write: no copy), so comparing the structure of
 /// a re-solved problem built from the previous one is O(1) (same buffers), else one element-wise
 /// compare.
+///
+/// A structure taken from a solve's answer also carries the solver's flat buffers built from it
+/// (a cache: not part of equality), which a warm solve of an equal structure reuses.
 public struct SolveStructure: Sendable, Equatable {
     public var capacity: [Double]
     public var priority: [Int]
     public var demandPathStart: [Int]
     public var pathLinkStart: [Int]
     public var pathLinks: [Int32]
+    /// The solver's buffers for exactly these arrays (nil: none cached).
+    var buffers: SolveBuffers?
 
     public init(_ problem: SolveProblem) {
         capacity = problem.capacity
@@ -174,5 +196,18 @@ public struct SolveStructure: Sendable, Equatable {
         demandPathStart = problem.demandPathStart
         pathLinkStart = problem.pathLinkStart
         pathLinks = problem.pathLinks
+        buffers = nil
+    }
+
+    public static func == (a: SolveStructure, b: SolveStructure) -> Bool {
+        a.capacity == b.capacity && a.priority == b.priority && a.demandPathStart == b.demandPathStart
+            && a.pathLinkStart == b.pathLinkStart && a.pathLinks == b.pathLinks
+    }
+
+    /// The same structure without its cached buffers (a warm solve then rebuilds them).
+    public func withoutCache() -> SolveStructure {
+        var s = self
+        s.buffers = nil
+        return s
     }
 }
