@@ -372,6 +372,17 @@ private final class SolverRun {
 
     /// The lower bound that link weights `y` (≥ 0, any scale; normalized here) certify for stage
     /// `k`'s active demands under the current volumes: one pass over the active paths.
+    /// Σ over path p's links of y_e / c_e: the path's price under link weights `y`.
+    @inline(__always)
+    func pathCost(_ p: Int, _ y: UnsafePointer<Double>) -> Double {
+        var c = 0.0
+        for i in linkStart[p]..<linkStart[p + 1] {
+            let e = Int(links[i])
+            c += y[e] * invCap[e]
+        }
+        return c
+    }
+
     func bound(of y: UnsafePointer<Double>) -> Double {
         var sum = 0.0
         for e in 0..<linkCount where invCap[e] > 0 { sum += y[e] }
@@ -382,11 +393,7 @@ private final class SolverRun {
             let d = Int(active[a])
             var best = Double.infinity
             for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
-                var c = 0.0
-                for i in linkStart[p]..<linkStart[p + 1] {
-                    let e = Int(links[i])
-                    c += y[e] * invCap[e]
-                }
+                let c = pathCost(p, y)
                 if c < best { best = c }
             }
             passCost[d] = best
@@ -529,11 +536,7 @@ private final class SolverRun {
                 var best = Double.infinity
                 var used = 0.0
                 for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
-                    var c = 0.0
-                    for i in linkStart[p]..<linkStart[p + 1] {
-                        let e = Int(links[i])
-                        c += weight[e] * invCap[e]
-                    }
+                    let c = pathCost(p, weight)
                     if c < best { best = c }
                     used += flow[p] * c
                 }
