@@ -35,17 +35,7 @@ struct Harness {
 
     /// Runs the controller while `body` runs, then stops it gracefully.
     func run(_ body: () async throws -> Void) async throws {
-        let group = self.group
-        let task = Task { try await group.run() }
-        do {
-            try await body()
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await task.value
+        try await group.running(body)
     }
 
     var route: String { "bulk 203.0.113.0/24" }

@@ -69,16 +69,7 @@ final class RunningController: Sendable {
             metrics: metrics, health: health, reloadRequests: reloads, logger: log.logger()
         )
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [controller], logger: log.logger()))
-        let task = Task { try await group.run() }
-        do {
-            try await body()
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await task.value
+        try await group.running(body)
     }
 }
 
