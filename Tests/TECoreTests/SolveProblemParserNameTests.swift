@@ -6,7 +6,7 @@ import Testing
 /// and exact numbers.
 @Suite struct SolveProblemParserNameTests {
     /// A deterministic generator (SplitMix64), so that a failure reproduces.
-    struct Rng {
+    struct Rng: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
