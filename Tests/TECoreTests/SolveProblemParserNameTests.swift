@@ -88,8 +88,7 @@ import Testing
     /// walks a long probe chain, and some that are absent.
     @Test func namesInOneHashBucket() throws {
         let count = 40
-        var size = 16
-        while size < count * 2 { size *= 2 }
+        let size = LinkNameTable.slotCount(capacity: count)
         func bucket(_ s: String) -> Int {
             Array(s.utf8).withUnsafeBufferPointer { Int(truncatingIfNeeded: NameHash.key(of: $0).hash) & (size - 1) }
         }

@@ -105,7 +105,7 @@ enum NameHash {
     }
 }
 
-/// Link names → link indices: an open-addressing table (linear probing, at most half full) whose
+/// Link names → link indices: an open-addressing table (linear probing, at most a quarter full) whose
 /// 32-byte slots hold a name's first 16 bytes, its hash, its length and its index, so that a
 /// lookup of a name of up to 16 bytes reads one slot and nothing else. Longer names also compare
 /// their remaining bytes against `pool`, where all names lie back to back.
@@ -117,9 +117,16 @@ struct LinkNameTable {
     private var pool: [UInt8] = []
     private var start: [Int] = [0]
 
-    init(capacity: Int) {
+    /// Slots for `capacity` names: at most a quarter full, so that a lookup rarely probes a
+    /// second slot (each further probe is a branch the processor mispredicts).
+    static func slotCount(capacity: Int) -> Int {
         var size = 16
-        while size < capacity * 2 { size *= 2 }
+        while size < capacity * 4 { size *= 2 }
+        return size
+    }
+
+    init(capacity: Int) {
+        let size = Self.slotCount(capacity: capacity)
         slots = [UInt64](repeating: 0, count: size * 4)
         mask = size - 1
         pool.reserveCapacity(capacity * 12)
@@ -136,7 +143,7 @@ struct LinkNameTable {
         let index = count
         pool.append(contentsOf: name)
         start.append(pool.count)
-        if index * 2 >= mask + 1 { grow() }
+        if index * 4 >= mask + 1 { grow() }
         place(key, index: index)
         return nil
     }

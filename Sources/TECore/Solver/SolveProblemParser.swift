@@ -510,6 +510,11 @@ private struct ProblemScanner {
     mutating func parseDemands() throws(SolveInputError) {
         var index = 0
         if try open("[", "]", what: "an array of demands") { return }
+        // A link name in a path takes at least 3 bytes ("", plus a separator) and usually
+        // 10–25: reserving for one per 16 bytes avoids most of the copies of growing arrays.
+        let rest = bytes.count - i
+        problem.pathLinks.reserveCapacity(rest / 16)
+        problem.pathLinkStart.reserveCapacity(rest / 64)
         repeat {
             path.append(.index(index))
             var name: String?
