@@ -49,6 +49,8 @@ public enum SolveProblemParser {
 
 private enum PathComponent {
     case key(String)
+    /// A member key as matched (no String made for the grammar's own keys).
+    case field(Key)
     case index(Int)
 }
 
@@ -123,6 +125,7 @@ private struct ProblemScanner {
         for c in path + (pathIndex >= 0 ? [.index(pathIndex)] : []) + extra {
             switch c {
             case .key(let k): s += s.isEmpty ? k : "." + k
+            case .field(let k): s += s.isEmpty ? k.text : "." + k.text
             case .index(let n): s += "[\(n)]"
             }
         }
@@ -470,7 +473,7 @@ private struct ProblemScanner {
             repeat {
                 let key = try key()
                 try expect(":")
-                path.append(.key(key.text))
+                path.append(.field(key))
                 switch key {
                 case .name: name = try stringBytes()
                 case .capacity: capacity = try nonNegative("capacity")
@@ -525,7 +528,7 @@ private struct ProblemScanner {
             repeat {
                 let key = try key()
                 try expect(":")
-                path.append(.key(key.text))
+                path.append(.field(key))
                 switch key {
                 case .name: name = try string()
                 case .volume: volume = try nonNegative("volume")
