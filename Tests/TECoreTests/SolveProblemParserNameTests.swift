@@ -123,6 +123,8 @@ import Testing
             #expect(bytes.withUnsafeBufferPointer { table.insert($0) } == k)
         }
         #expect(Array("n5000".utf8).withUnsafeBufferPointer { table.lookup(NameHash.key(of: $0), $0) } == nil)
+        #expect(table.occupancy.used == names.count)
+        #expect(table.occupancy.slots >= 4 * names.count)
     }
 
     @Test func scanComputesTheSameKeyAsTheDecodedBytes() {

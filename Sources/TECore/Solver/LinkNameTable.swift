@@ -141,9 +141,9 @@ struct LinkNameTable {
         let key = NameHash.key(of: name)
         if let other = lookup(key, name) { return other }
         let index = count
+        if (index + 1) * 4 > mask + 1 { grow() }
         pool.append(contentsOf: name)
         start.append(pool.count)
-        if index * 4 >= mask + 1 { grow() }
         place(key, index: index)
         return nil
     }
@@ -196,6 +196,11 @@ struct LinkNameTable {
             k += 1
         }
         return true
+    }
+
+    /// Slots in use and in all (for tests: one slot per name, at most a quarter full).
+    var occupancy: (used: Int, slots: Int) {
+        (stride(from: 3, to: slots.count, by: 4).filter { slots[$0] != 0 }.count, mask + 1)
     }
 
     /// Name n's bytes (for messages).
