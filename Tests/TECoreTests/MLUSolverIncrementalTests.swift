@@ -204,4 +204,26 @@ import Testing
             for stage in warm.stages { #expect(stage.gap <= 0.01 + 1e-9, "priority \(stage.priority): gap \(stage.gap)") }
         }
     }
+
+    /// A large change (a tenth of the demands doubled, tripled or cut to 30%) leaves the old
+    /// certificate far below the new optimum; the warm solve must not crawl at the previous
+    /// answer's fine smoothing: it needs about as many sweeps as a cold solve at worst.
+    @Test(arguments: Array(1...8))
+    func aLargeChangeIsNoSlowerWarmThanCold(seed: Int) {
+        let p = Self.tightProblem(seed: seed)
+        let first = MLUSolver.solve(p)
+        var r = TestRandom(seed &+ 77)
+        for factor in [2.0, 3.0, 0.3] {
+            var changed = p
+            for d in 0..<changed.demandCount where r.int(10) == 0 { changed.volume[d] *= factor }
+            let warm = MLUSolver.solve(changed, warmStart: WarmStart(first))
+            let cold = MLUSolver.solve(changed)
+            #expect(Double(warm.sweeps) <= Double(cold.sweeps) * 1.3 + 2, "×\(factor): \(warm.sweeps) sweeps warm, \(cold.sweeps) cold")
+            // Within the asked gap, or (where hold constraints stall both) no worse than cold.
+            let worstCold = cold.stages.map(\.gap).max() ?? 0
+            for stage in warm.stages {
+                #expect(stage.gap <= max(0.01, worstCold * 1.1) + 1e-9, "×\(factor) priority \(stage.priority): gap \(stage.gap), cold \(worstCold)")
+            }
+        }
+    }
 }

@@ -509,6 +509,7 @@ private final class SolverRun {
         // After restricted rounds the flows are out of balance at this μ: a certification pass
         // before the first full sweep would price a dual no better than the one held.
         var sweepFirst = restrictedMu != nil
+        var previousGap = Double.infinity
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -577,7 +578,18 @@ private final class SolverRun {
                 // smoothing error matches the gap the first certification found.
                 mu = min(coldMu, smoothedGap / logE)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+            } else if let restrictedMu, sweeps == firstFull + 1, restrictedMu > mu, smoothedGap > 16 * mu * logE {
+                // One sweep at the previous answer's μ did not balance what the restricted rounds
+                // left: far from optimal at this μ, continue at theirs.
+                mu = min(coldMu, restrictedMu)
+                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+            } else if warm, mu < coldMu, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
+                // Crawling: far above the target, and the last sweep barely closed the gap (each
+                // move lifts a link by at most μ, and the bound did not rise): coarsen μ.
+                mu = min(coldMu, mu * 2)
+                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
             }
+            previousGap = gap
             sweep(k, caps: capsBuffer, center: center, mu: mu, list: active, count: activeCount)
             sweeps += 1
         }
