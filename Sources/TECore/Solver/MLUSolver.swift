@@ -25,7 +25,7 @@ public enum MLUSolver {
 /// deinit) and shares the read-only structure buffers (`SolveBuffers`, reused from a warm start
 /// of the same structure), so the sweeps allocate nothing and run without bounds checks in
 /// release builds.
-private final class SolverRun {
+final class SolverRun {
     let problem: SolveProblem
     let options: SolveOptions
     let linkCount: Int
@@ -69,6 +69,10 @@ private final class SolverRun {
     let liveLinkCount: Int
     /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
     var lastRow = 0
+    /// The hold multipliers z (flat rows j < k, normalized like `dual`) of the certificate in
+    /// `dual`; empty: none (the plain bound). See MLUSolver+HoldBound.swift.
+    var holdZ: [Double] = []
+    var holdSearch = HoldSearch()
 
     init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
@@ -222,6 +226,8 @@ private final class SolverRun {
         var stageMu = [Double](repeating: 0, count: levels.count)
         var stageDuals: [[Double]] = []
         var stageCosts: [[Double]] = []
+        var stageHolds: [[Double]] = []
+        var stageHoldCaps: [[Double]] = []
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
         let costsFit = reusedBuffers || (warmStart.map { $0.structure == structure } ?? false)
         // A warm start keeps every stage's row from the start: a move made for stage k must not
@@ -268,6 +274,7 @@ private final class SolverRun {
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
             let result = runStage(
                 k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
+                warmHold: warmStart?.holdDuals[levels[k]],
                 warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
@@ -278,12 +285,14 @@ private final class SolverRun {
                 var sum = 0.0
                 for e in 0..<E where invCap[e] > 0 { sum += dual[e] }
                 if sum > 0, sum.isFinite {
-                    _ = bound(of: dual)
+                    priceInherited(k, holds: Array(caps.prefix(k)))
                     bestCost.update(from: passCost, count: demandCount)
                     bestCostValid = true
                 }
             }
             stageCosts.append(bestCostValid ? Array(UnsafeBufferPointer(start: bestCost, count: demandCount)) : [])
+            stageHolds.append(storedHoldRows(k))
+            stageHoldCaps.append(Array(caps.prefix(k)))
             stageMLU[k] = result.mlu
             stageBound[k] = result.bound
             stageSweeps[k] = result.sweeps
@@ -347,7 +356,8 @@ private final class SolverRun {
         return SolveSolution(
             flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
             gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps,
-            duals: stageDuals, dualPathCosts: stageCosts, structure: structure, stageLinkFlow: stageLinkFlow
+            duals: stageDuals, dualPathCosts: stageCosts, structure: structure, stageLinkFlow: stageLinkFlow,
+            holdDuals: stageHolds, holdCaps: stageHoldCaps
         )
     }
 
@@ -419,7 +429,7 @@ private final class SolverRun {
         return (b + paths) / sum
     }
 
-    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
+    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, warmHold: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
         let E = linkCount
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
@@ -441,17 +451,13 @@ private final class SolverRun {
         // re-read (no pass over the paths).
         if let warmDual, warmDual.count == E {
             let stored = warmCosts.map { $0.count == demandCount } ?? false
-            let b = warmDual.withUnsafeBufferPointer { y -> Double in
-                guard let y = y.baseAddress else { return 0 }
-                if stored, let warmCosts {
-                    return warmCosts.withUnsafeBufferPointer { c in c.baseAddress.map { bound(of: y, costs: $0) } ?? 0 }
-                }
-                return bound(of: y)
-            }
+            // With hold multipliers z: the hold-aware bound under this run's holds (MLU+HoldBound).
+            let b = certificateBound(k, y: warmDual, z: warmHold ?? [], holds: Array(caps.prefix(k)), costs: stored ? warmCosts : nil)
             // ≥: a later stage often keeps an earlier stage's bound (the same dual certifies both).
             if b > 0, b >= bestBound {
                 bestBound = b
                 dual.update(from: warmDual, count: E)
+                holdZ = warmHold ?? []
                 if stored, let warmCosts {
                     bestCost.update(from: warmCosts, count: demandCount)
                 } else {
@@ -549,6 +555,12 @@ private final class SolverRun {
                 for e in 0..<E { dual[e] = weight[e] * inv }
                 bestCost.update(from: passCost, count: demandCount)
                 bestCostValid = true
+                holdZ = []
+            }
+            // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
+            if holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target),
+               let b = tryHoldBound(k, inverseSum: inv, caps: caps, floor: bestBound, sweeps: sweeps) {
+                bestBound = b
             }
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
