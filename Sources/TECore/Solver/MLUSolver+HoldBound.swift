@@ -23,6 +23,57 @@ extension SolverRun {
         var gainedBound = 0.0
         /// Attempts that did not raise the bound in a row (spaces further attempts out).
         var misses = 0
+        /// The z rows the last successful search found: re-priced at every certification pass
+        /// from then on (the holds bind in this stage).
+        var z: [Double] = []
+    }
+
+    /// The hold-aware step of a certification pass of stage `k` at the current weights
+    /// (`weight`·`inverseSum`): once a search has found that holds bind, the bound with the
+    /// last z at these weights (one pass); a new search when one is due. Adopts a better
+    /// certificate (raising `bestBound`) and returns the hold-aware bound at these weights
+    /// (−∞ when none was evaluated).
+    func holdPass(_ k: Int, inverseSum inv: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) -> Double {
+        guard k > 0 else { return -.infinity }
+        let due = holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target)
+        var value = -Double.infinity
+        if due {
+            let found = tryHoldBound(k, inverseSum: inv, caps: caps, floor: -.infinity, sweeps: sweeps)
+            if let found, found.value > bestBound {
+                value = found.value
+                adopt(found, bestBound: &bestBound)
+                holdSearch.z = found.z
+                holdSearch.misses = 0
+            } else {
+                value = found?.value ?? value
+                holdSearch.misses += 1
+            }
+        } else if !holdSearch.z.isEmpty, relativeGap(top, lowerBound: bestBound) > target {
+            let E = linkCount
+            var y = [Double](repeating: 0, count: E)
+            for e in 0..<E where invCap[e] > 0 { y[e] = weight[e] * inv }
+            let z = holdSearch.z
+            let holds = Array(caps.prefix(k))
+            value = y.withUnsafeBufferPointer { yb in
+                z.withUnsafeBufferPointer { zb in
+                    guard let yp = yb.baseAddress else { return -Double.infinity }
+                    return holdBound(k, y: yp, z: zb.baseAddress, rows: k, holds: holds)
+                }
+            }
+            if value > bestBound {
+                adopt((value, y, z, Array(UnsafeBufferPointer(start: passCost, count: demandCount))), bestBound: &bestBound)
+            }
+        }
+        return value
+    }
+
+    /// Makes a hold-aware certificate the stage's best: `dual`, `holdZ`, `bestCost`.
+    func adopt(_ c: (value: Double, y: [Double], z: [Double], costs: [Double]), bestBound: inout Double) {
+        bestBound = c.value
+        dual.update(from: c.y, count: linkCount)
+        holdZ = c.z
+        c.costs.withUnsafeBufferPointer { if let b = $0.baseAddress { bestCost.update(from: b, count: demandCount) } }
+        bestCostValid = true
     }
 
     /// The hold-aware bound of stage `k` for normalized y (Σ y = 1 over live links) and z rows
@@ -235,13 +286,12 @@ extension SolverRun {
             }
             if !moved { break }
         }
-        holdSearch.misses = best == nil ? holdSearch.misses + 1 : 0
         return best
     }
 
-    /// Tries the hold-aware search at the current link weights (`weight`·`inverseSum`, normalized)
-    /// and, if it beats `floor`, makes its certificate the stage's: `dual`, `holdZ`, `bestCost`.
-    func tryHoldBound(_ k: Int, inverseSum inv: Double, caps: [Double], floor: Double, sweeps: Int) -> Double? {
+    /// The hold-aware search at the current link weights (`weight`·`inverseSum`, normalized):
+    /// its best certificate above `floor`, if any (remembered for the next passes).
+    func tryHoldBound(_ k: Int, inverseSum inv: Double, caps: [Double], floor: Double, sweeps: Int) -> (value: Double, y: [Double], z: [Double], costs: [Double])? {
         let E = linkCount
         var y = [Double](repeating: 0, count: E)
         for e in 0..<E where invCap[e] > 0 { y[e] = weight[e] * inv }
@@ -249,11 +299,7 @@ extension SolverRun {
             yb.baseAddress.flatMap { searchHoldBound(k, y: $0, caps: caps, floor: floor, sweeps: sweeps) }
         }
         guard let found else { return nil }
-        dual.update(from: y, count: E)
-        holdZ = found.z
-        found.costs.withUnsafeBufferPointer { if let b = $0.baseAddress { bestCost.update(from: b, count: demandCount) } }
-        bestCostValid = true
-        return found.bound
+        return (found.bound, y, found.z, found.costs)
     }
 
     /// Prices the certificate that stage `k` inherited from the previous stage (`dual`, and

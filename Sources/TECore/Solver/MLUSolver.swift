@@ -558,10 +558,7 @@ final class SolverRun {
                 holdZ = []
             }
             // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
-            if holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target),
-               let b = tryHoldBound(k, inverseSum: inv, caps: caps, floor: bestBound, sweeps: sweeps) {
-                bestBound = b
-            }
+            let holdValue = holdPass(k, inverseSum: inv, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
                 bestTop = top
@@ -578,7 +575,8 @@ final class SolverRun {
             // Smoothed duality gap: y·u − (lower bound of y) = Σ_d v_d (current cost − cheapest).
             var loadTerm = 0.0
             for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * inv * load[e] * invCap[e] }
-            let smoothedGap = (loadTerm + current) - bound
+            // (With holds priced: the hold-aware bound at these weights, whose gap the holds do not inflate.)
+            let smoothedGap = (loadTerm + current) - max(bound, holdValue)
             let muFloor = target * max(top, 1e-12) / (64 * logE)
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)
