@@ -303,10 +303,11 @@ extension SolverRun {
     }
 
     /// Prices the certificate that stage `k` inherited from the previous stage (`dual`, and
-    /// `holdZ` with fewer rows: the missing ones are 0) for stage k's demands: costs to `passCost`.
-    func priceInherited(_ k: Int, holds: [Double]) {
+    /// `holdZ` with fewer rows: the missing ones are 0) for stage k's demands: costs to `passCost`;
+    /// returns the bound it certifies for stage k.
+    func priceInherited(_ k: Int, holds: [Double]) -> Double {
         let rows = holdZ.count / max(1, linkCount)
-        _ = holdZ.withUnsafeBufferPointer { zb in
+        return holdZ.withUnsafeBufferPointer { zb in
             holdBound(k, y: dual, z: rows > 0 ? zb.baseAddress : nil, rows: rows, holds: holds)
         }
     }

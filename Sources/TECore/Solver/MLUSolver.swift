@@ -279,13 +279,15 @@ final class SolverRun {
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
             stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
+            // The inherited certificate priced for this stage (more demands: often above the number inherited).
+            var inherited = -Double.infinity
             if !bestCostValid {
                 // The stage kept an earlier stage's bound (its dual): price that dual once here, so
                 // a warm start re-evaluates it from the costs instead of a pass over every path.
                 var sum = 0.0
                 for e in 0..<E where invCap[e] > 0 { sum += dual[e] }
                 if sum > 0, sum.isFinite {
-                    priceInherited(k, holds: Array(caps.prefix(k)))
+                    inherited = priceInherited(k, holds: Array(caps.prefix(k)))
                     bestCost.update(from: passCost, count: demandCount)
                     bestCostValid = true
                 }
@@ -294,7 +296,7 @@ final class SolverRun {
             stageHolds.append(storedHoldRows(k))
             stageHoldCaps.append(Array(caps.prefix(k)))
             stageMLU[k] = result.mlu
-            stageBound[k] = result.bound
+            stageBound[k] = max(result.bound, inherited)
             stageSweeps[k] = result.sweeps
             stageMu[k] = result.mu
         }
