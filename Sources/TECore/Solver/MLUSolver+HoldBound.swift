@@ -33,12 +33,12 @@ extension SolverRun {
     /// last z at these weights (one pass); a new search when one is due. Adopts a better
     /// certificate (raising `bestBound`) and returns the hold-aware bound at these weights
     /// (−∞ when none was evaluated).
-    func holdPass(_ k: Int, inverseSum inv: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) -> Double {
+    func holdPass(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) -> Double {
         guard k > 0 else { return -.infinity }
         let due = holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target)
         var value = -Double.infinity
         if due {
-            let found = tryHoldBound(k, inverseSum: inv, caps: caps, floor: -.infinity, sweeps: sweeps)
+            let found = tryHoldBound(k, inverseSum: inv, plain: plain, caps: caps, floor: bestBound, sweeps: sweeps)
             if let found, found.value > bestBound {
                 value = found.value
                 adopt(found, bestBound: &bestBound)
@@ -190,19 +190,25 @@ extension SolverRun {
     /// move to a demand's cheapest path under y (at the price gap of the blocked moves), and
     /// λ_j ≥ 0 comes from a short bracketing search on the bound's supergradient (the bound is
     /// concave in λ). Returns the best bound found above `floor` with its z rows and costs.
-    func searchHoldBound(_ k: Int, y: UnsafePointer<Double>, caps: [Double], floor: Double, sweeps: Int) -> (bound: Double, z: [Double], costs: [Double])? {
+    func searchHoldBound(_ k: Int, y: UnsafePointer<Double>, plain: Double, caps: [Double], floor: Double, sweeps: Int) -> (bound: Double, z: [Double], costs: [Double])? {
         holdSearch.lastTry = sweeps
         let E = linkCount
         let holds = Array(caps.prefix(k))
         guard holds.count == k, holds.allSatisfy({ $0.isFinite && $0 > 0 }) else { return nil }
         // Direction: for each blocked move (flow on a path dearer under y than the cheapest,
         // with no room on the cheapest path because a held row is full there), the price gap
-        // per unit of flow, put on the link and row that block it (z·/c = gap), flow-weighted.
-        var s = [Double](repeating: 0, count: k * E)
+        // per unit of flow, put on the link and row that block it (z·/c = gap). Two directions
+        // are tried: the largest gap blocked there (a price that makes every blocked move
+        // indifferent or worse) and the flow-weighted mean gap (robust to a few outliers).
+        var sMax = [Double](repeating: 0, count: k * E)
+        var sMean = [Double](repeating: 0, count: k * E)
         var mass = [Double](repeating: 0, count: k * E)
+        let argmin = UnsafeMutablePointer<Int>.allocate(capacity: max(1, demandCount))
+        defer { argmin.deallocate() }
         for a in 0..<activeCount {
             let d = Int(active[a])
             let l = level[d]
+            argmin[d] = -1
             guard l < k else { continue }
             var cheapest = -1
             var cheapestCost = Double.infinity
@@ -210,6 +216,7 @@ extension SolverRun {
                 let c = pathCost(p, y)
                 if c < cheapestCost { cheapestCost = c; cheapest = p }
             }
+            argmin[d] = cheapest
             guard cheapest >= 0 else { continue }
             let tiny = 1e-9 * volume[d]
             for p in pathStart[d]..<pathStart[d + 1] where p != cheapest && pathLive[p] && flow[p] > tiny {
@@ -231,72 +238,110 @@ extension SolverRun {
                 // Blocked: less room than a small share of the flow (the primal cannot move it).
                 guard at.0 >= 0, tightest < max(tiny, 1e-3 * flow[p]) else { continue }
                 let index = at.0 * E + at.1
-                s[index] += flow[p] * gap / invCap[at.1]
+                sMax[index] = max(sMax[index], gap / invCap[at.1])
+                sMean[index] += flow[p] * gap / invCap[at.1]
                 mass[index] += flow[p]
             }
         }
-        var anyRow = [Bool](repeating: false, count: k)
-        for i in 0..<(k * E) where mass[i] > 0 {
-            s[i] /= mass[i]
-            anyRow[i / E] = true
-        }
-        guard anyRow.contains(true) else { return nil }
-        // Bracketing search on λ (per row in parallel), starting at λ = 1 (z = the gaps).
-        var lambda = anyRow.map { $0 ? 1.0 : 0 }
-        var lo = [Double](repeating: 0, count: k)
-        var hi = [Double](repeating: .infinity, count: k)
+        for i in 0..<(k * E) where mass[i] > 0 { sMean[i] /= mass[i] }
+        let cheapestAtZero = Array(UnsafeBufferPointer(start: argmin, count: demandCount))
         var best: (bound: Double, z: [Double], costs: [Double])?
-        var bestValue = floor
+        for direction in [sMax, sMean] {
+            cheapestAtZero.withUnsafeBufferPointer { if let b = $0.baseAddress { argmin.update(from: b, count: demandCount) } }
+            if let found = lineSearch(k, y: y, direction: direction, plain: plain, holds: holds, floor: floor, argmin: argmin),
+               found.bound > (best?.bound ?? -.infinity) {
+                best = found
+            }
+        }
+        return best
+    }
+
+    /// The best bound along z = λ·s over λ ≥ 0 (few evaluations), `argmin` holding each active
+    /// demand's cheapest path under y (λ = 0) on entry; nil when no row of s can help.
+    func lineSearch(_ k: Int, y: UnsafePointer<Double>, direction: [Double], plain: Double, holds: [Double], floor: Double, argmin: UnsafeMutablePointer<Int>) -> (bound: Double, z: [Double], costs: [Double])? {
+        let E = linkCount
+        var s = direction
+        var anyRow = [Bool](repeating: false, count: k)
+        for i in 0..<(k * E) where s[i] > 0 { anyRow[i / E] = true }
+        guard anyRow.contains(true) else { return nil }
+        // At λ = 0 (the plain bound of y) the cheapest paths are known from the scan: where no
+        // row's supergradient is positive there, z along s cannot raise the bound (concave in
+        // λ), so no evaluation is spent.
+        let atZero = slopes(k, s: s, rows: anyRow, holds: holds, argmin: argmin)
+        for j in 0..<k where atZero[j] <= 0 { anyRow[j] = false }
+        guard anyRow.contains(true) else { return nil }
+        // One λ for the rows whose slope at 0 is positive (z = λ·s): the bound is concave in λ,
+        // so the tangents at the bracket's ends bound what any λ between them can reach. Start
+        // at λ = 1 (z/c = the price gaps), ×4 while the slope stays positive, then cut at the
+        // tangents' intersection; stop when that bound cannot beat `floor` or the best point by
+        // 0.01% of the bound, or after 6 evaluations.
+        for j in 0..<k where !anyRow[j] { for e in 0..<E { s[j * E + e] = 0 } }
+        var lo = (t: 0.0, f: plain, g: zip(atZero, anyRow).reduce(0.0) { $0 + ($1.1 ? $1.0 : 0) })
+        var hi: (t: Double, f: Double, g: Double)?
+        var best: (bound: Double, z: [Double], costs: [Double])?
+        var bestValue = -Double.infinity
         var z = [Double](repeating: 0, count: k * E)
-        let argmin = UnsafeMutablePointer<Int>.allocate(capacity: max(1, demandCount))
-        defer { argmin.deallocate() }
+        var t = 1.0
         for _ in 0..<6 {
-            for j in 0..<k { for e in 0..<E { z[j * E + e] = lambda[j] * s[j * E + e] } }
+            for i in 0..<(k * E) { z[i] = t * s[i] }
             let value = z.withUnsafeBufferPointer { zb in holdBound(k, y: y, z: zb.baseAddress, rows: k, holds: holds, argmin: argmin) }
             if value > bestValue {
                 bestValue = value
                 best = (value, z, Array(UnsafeBufferPointer(start: passCost, count: demandCount)))
             }
-            // Supergradient in λ_j: Σ_e s_j,e (load_e/c_e − H_j) + Σ_{d: level ≤ j} v_d s_j(argmin_d)/c.
-            var slope = [Double](repeating: 0, count: k)
-            for j in 0..<k where anyRow[j] {
-                var g = 0.0
-                for e in 0..<E where invCap[e] > 0 && s[j * E + e] > 0 { g += s[j * E + e] * (load[e] * invCap[e] - holds[j]) }
-                slope[j] = g
+            let g = slopes(k, s: s, rows: anyRow, holds: holds, argmin: argmin).reduce(0, +)
+            if g > 0 { lo = (t, value, g) } else { hi = (t, value, g) }
+            guard let hi else {
+                t *= 4
+                continue
             }
-            for a in 0..<activeCount {
-                let d = Int(active[a])
-                let p = argmin[d]
-                guard p >= 0, level[d] < k else { continue }
-                for j in level[d]..<k where anyRow[j] {
-                    var c = 0.0
-                    for i in linkStart[p]..<linkStart[p + 1] {
-                        let e = Int(links[i])
-                        c += s[j * E + e] * invCap[e]
-                    }
-                    slope[j] += volume[d] * c
-                }
-            }
-            var moved = false
-            for j in 0..<k where anyRow[j] {
-                if slope[j] > 0 { lo[j] = lambda[j] } else { hi[j] = lambda[j] }
-                let next = hi[j].isFinite ? (lo[j] + hi[j]) / 2 : lambda[j] * 4
-                if abs(next - lambda[j]) > 1e-3 * max(lambda[j], 1e-12) { moved = true }
-                lambda[j] = next
-            }
-            if !moved { break }
+            // Tangents f_lo + g_lo (x − t_lo) and f_hi + g_hi (x − t_hi) meet at x: above both curves' max.
+            let denominator = lo.g - hi.g
+            guard denominator > 0 else { break }
+            let x = (hi.f - lo.f + lo.g * lo.t - hi.g * hi.t) / denominator
+            let ceiling = lo.f + lo.g * (x - lo.t)
+            let tolerance = 1e-4 * max(abs(ceiling), 1e-300)
+            if ceiling <= max(floor, bestValue) + tolerance { break }
+            t = min(max(x, lo.t + 0.05 * (hi.t - lo.t)), hi.t - 0.05 * (hi.t - lo.t))
         }
         return best
     }
 
+    /// The supergradient of the bound in λ_j along rows s_j (for the rows marked in `rows`), given
+    /// each active demand's cheapest path `argmin` at the point:
+    /// Σ_e s_j,e (load_e/c_e − H_j) + Σ_{d: level(d) ≤ j} v_d Σ_{e∈argmin_d} s_j,e/c_e.
+    func slopes(_ k: Int, s: [Double], rows: [Bool], holds: [Double], argmin: UnsafePointer<Int>) -> [Double] {
+        let E = linkCount
+        var slope = [Double](repeating: 0, count: k)
+        for j in 0..<k where rows[j] {
+            var g = 0.0
+            for e in 0..<E where invCap[e] > 0 && s[j * E + e] > 0 { g += s[j * E + e] * (load[e] * invCap[e] - holds[j]) }
+            slope[j] = g
+        }
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            let p = argmin[d]
+            guard p >= 0, level[d] < k else { continue }
+            for j in level[d]..<k where rows[j] {
+                var c = 0.0
+                for i in linkStart[p]..<linkStart[p + 1] {
+                    let e = Int(links[i])
+                    c += s[j * E + e] * invCap[e]
+                }
+                slope[j] += volume[d] * c
+            }
+        }
+        return slope
+    }
+
     /// The hold-aware search at the current link weights (`weight`·`inverseSum`, normalized):
     /// its best certificate above `floor`, if any (remembered for the next passes).
-    func tryHoldBound(_ k: Int, inverseSum inv: Double, caps: [Double], floor: Double, sweeps: Int) -> (value: Double, y: [Double], z: [Double], costs: [Double])? {
+    func tryHoldBound(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], floor: Double, sweeps: Int) -> (value: Double, y: [Double], z: [Double], costs: [Double])? {
         let E = linkCount
         var y = [Double](repeating: 0, count: E)
         for e in 0..<E where invCap[e] > 0 { y[e] = weight[e] * inv }
         let found = y.withUnsafeBufferPointer { yb in
-            yb.baseAddress.flatMap { searchHoldBound(k, y: $0, caps: caps, floor: floor, sweeps: sweeps) }
+            yb.baseAddress.flatMap { searchHoldBound(k, y: $0, plain: plain, caps: caps, floor: floor, sweeps: sweeps) }
         }
         guard let found else { return nil }
         return (found.bound, y, found.z, found.costs)

@@ -560,7 +560,7 @@ final class SolverRun {
                 holdZ = []
             }
             // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
-            let holdValue = holdPass(k, inverseSum: inv, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
+            let holdValue = holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
                 bestTop = top
