@@ -81,10 +81,11 @@ public enum SolveRenderer {
         return out
     }
 
-    /// `, "certificate": {"y": {LINK: w, ...}, "z": [{LINK: w, ...}, ...]}` for stage `n`: the
-    /// link weights behind its lower bound (and the hold multipliers, one map per higher
-    /// priority), by link name, full precision; weights below 1e-15 of the largest are left out
-    /// (they move the bound by less than that). Empty when the stage has no certificate.
+    /// `, "certificate": {"y": {LINK: w, ...}, "z": [{LINK: w, ...}, ...], "holds": [H, ...]}` for
+    /// stage `n`: the link weights behind its lower bound (and the hold multipliers, one map per
+    /// higher priority, with the holds they were priced under), by link name, full precision;
+    /// weights below 1e-15 of the largest are left out (they move the bound by less than that).
+    /// Empty when the stage has no certificate.
     static func certificate(problem: SolveProblem, solution: SolveSolution, stage n: Int) -> String {
         guard n < solution.duals.count else { return "" }
         let y = solution.duals[n]
@@ -108,6 +109,9 @@ public enum SolveRenderer {
                 out += (j == 0 ? "" : ", ") + map(z[(j * E)..<((j + 1) * E)], floor: 0)
             }
             out += "]"
+            if n < solution.holdCaps.count {
+                out += ", \"holds\": [" + solution.holdCaps[n].map { "\($0)" }.joined(separator: ", ") + "]"
+            }
         }
         return out + "}"
     }
