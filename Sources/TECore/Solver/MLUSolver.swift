@@ -13,7 +13,8 @@ import Foundation
 ///
 /// Lexicographic stages: stage k places demands of priority ≤ k; demands of higher priority
 /// may still move, but no move lets any higher priority's own MLU exceed what its stage reached
-/// (times 1 + `holdSlack`).
+/// (times 1 + `holdSlack`). Where those holds bind, the stage's bound also prices them
+/// (multipliers z on the held rows: MLUSolver+HoldBound.swift, docs/solve.md).
 public enum MLUSolver {
     public static func solve(_ problem: SolveProblem, options: SolveOptions = SolveOptions(), warmStart: WarmStart? = nil) -> SolveSolution {
         let run = SolverRun(problem: problem, options: options, warmStart: warmStart)
