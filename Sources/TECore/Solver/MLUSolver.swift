@@ -59,6 +59,9 @@ final class SolverRun {
     var activeCount = 0
     /// Demands a restricted (warm) sweep moves: those with flow on a link above the certificate.
     let hot: UnsafeMutablePointer<Int32>
+    /// Per demand: the `epoch` in which `demandsAbove` last picked it.
+    let mark: UnsafeMutablePointer<UInt32>
+    var epoch: UInt32 = 0
     /// Per demand: cheapest-path cost under the weights of the last certification pass, and under
     /// the current stage's best dual (`dual`), both normalized like the dual.
     let passCost: UnsafeMutablePointer<Double>
@@ -124,6 +127,7 @@ final class SolverRun {
         dual = filled(problem.linkCount, 0)
         active = filled(problem.demandCount, Int32(0))
         hot = filled(problem.demandCount, Int32(0))
+        mark = filled(problem.demandCount, UInt32(0))
         passCost = filled(problem.demandCount, .infinity)
         bestCost = filled(problem.demandCount, .infinity)
     }
@@ -131,6 +135,7 @@ final class SolverRun {
     deinit {
         for p in [load, volume, flow, cum, util, weight, dual, passCost, bestCost] { p.deallocate() }
         hot.deallocate()
+        mark.deallocate()
         active.deallocate()
     }
 
@@ -473,7 +478,7 @@ final class SolverRun {
         var sweeps = 0
         // A stage stops a little below the asked gap: later stages may still raise its MLU within
         // the hold slack, and the final per-stage gaps must stay within what was asked.
-        let target = levels.count > 1 ? options.gap * 0.75 : options.gap
+        let target = k + 1 < levels.count ? options.gap * 0.75 : options.gap
         var capsBuffer = caps
         // Stall guard: a stage whose MLU stops improving (hold constraints that the certificate
         // cannot see) ends instead of sweeping to the limit.
@@ -494,21 +499,8 @@ final class SolverRun {
                 restrictedMu = muR
                 let inverse = 1 / muR
                 for e in 0..<E { weight[e] = invCap[e] > 0 ? exp(max(-700, (util[e] - top) * inverse)) : 0 }
-                var hotCount = 0
-                for a in 0..<activeCount {
-                    let d = Int(active[a])
-                    let tiny = 1e-12 * volume[d]
-                    var isHot = false
-                    for p in pathStart[d]..<pathStart[d + 1] where flow[p] > tiny {
-                        for i in linkStart[p]..<linkStart[p + 1] where util[Int(links[i])] >= threshold { isHot = true }
-                        if isHot { break }
-                    }
-                    if isHot {
-                        hot[hotCount] = Int32(d)
-                        hotCount += 1
-                    }
-                }
-                sweep(k, caps: capsBuffer, center: top, mu: muR, list: hot, count: hotCount)
+                let hotCount = demandsAbove(threshold, k)
+                sweep(k, caps: capsBuffer, center: top, mu: muR, list: hot, count: hotCount, above: threshold)
                 sweeps += 1
                 rounds += 1
                 let next = refreshUtilization(k)
@@ -520,10 +512,12 @@ final class SolverRun {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
         }
-        // Full sweeps from here (after any restricted rounds), at the smoothing of the excess
-        // they left (the previous answer's μ is finer than that: moves would crawl).
-        if let restrictedMu { mu = min(coldMu, max(mu, restrictedMu)) }
+        // Full sweeps from here keep the previous answer's smoothing: the restricted rounds
+        // relieved the links far above the bound at a coarser one, and what is left is close.
         let firstFull = sweeps
+        // After restricted rounds the flows are out of balance at this μ: a certification pass
+        // before the first full sweep would price a dual no better than the one held.
+        var sweepFirst = restrictedMu != nil
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -536,6 +530,12 @@ final class SolverRun {
             }
             // No usable weights (no live link): nothing to price; keep the best bound certified so far.
             guard sum > 0, sum.isFinite else { return StageResult(mlu: top, bound: min(bestBound, top), sweeps: sweeps, mu: mu) }
+            if sweepFirst {
+                sweepFirst = false
+                sweep(k, caps: capsBuffer, center: center, mu: mu, list: active, count: activeCount)
+                sweeps += 1
+                continue
+            }
             let inv = 1 / sum
             var bound = 0.0
             for e in 0..<E where weight[e] > 0 { bound += weight[e] * inv * load[e] * invCap[e] }
@@ -584,7 +584,7 @@ final class SolverRun {
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-            } else if warm, sweeps == firstFull, smoothedGap > 16 * mu * logE {
+            } else if warm, restrictedMu == nil, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
                 // smoothing error matches the gap the first certification found.
@@ -647,8 +647,44 @@ final class SolverRun {
         return max(0, r)
     }
 
-    /// One Gauss–Seidel pass over the demands `list[0..<count]`.
-    func sweep(_ k: Int, caps: [Double], center: Double, mu: Double, list: UnsafePointer<Int32>, count: Int) {
+    /// Fills `hot` with the demands of stage `k` that have flow on a link whose utilization is at
+    /// least `threshold`, in demand order, from the links' path lists (no pass over every path
+    /// when few links are that hot); returns how many.
+    func demandsAbove(_ threshold: Double, _ k: Int) -> Int {
+        let linkPathStart = buffers.linkPathStart, linkPaths = buffers.linkPaths, pathDemand = buffers.pathDemand
+        epoch &+= 1
+        var marked = 0
+        for e in 0..<linkCount where util[e] >= threshold {
+            for i in linkPathStart[e]..<linkPathStart[e + 1] {
+                let p = Int(linkPaths[i])
+                let d = Int(pathDemand[p])
+                if mark[d] != epoch, level[d] <= k, flow[p] > 1e-12 * volume[d] {
+                    mark[d] = epoch
+                    marked += 1
+                }
+            }
+        }
+        var count = 0
+        if marked > 0 {
+            for d in 0..<demandCount where mark[d] == epoch {
+                hot[count] = Int32(d)
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// Whether path `p` crosses a link whose utilization is at least `threshold`.
+    @inline(__always)
+    func crosses(_ p: Int, above threshold: Double) -> Bool {
+        for i in linkStart[p]..<linkStart[p + 1] where util[Int(links[i])] >= threshold { return true }
+        return false
+    }
+
+    /// One Gauss–Seidel pass over the demands `list[0..<count]`. With a finite `above`, only flow
+    /// on paths that cross a link at or above that utilization moves (a warm start's relief of
+    /// its hottest links).
+    func sweep(_ k: Int, caps: [Double], center: Double, mu: Double, list: UnsafePointer<Int32>, count: Int, above: Double = .infinity) {
         for a in 0..<count {
             let d = Int(list[a])
             let first = pathStart[d], end = pathStart[d + 1]
@@ -663,6 +699,7 @@ final class SolverRun {
             let q = level[d]
             let tiny = 1e-12 * volume[d]
             for p in first..<end where p != cheapest && flow[p] > tiny && pathLive[p] {
+                if above < .infinity, !crosses(p, above: above) { continue }
                 let from = price(p)
                 let to = price(cheapest)
                 if from.g <= to.g { continue }

@@ -22,6 +22,13 @@ final class SolveBuffers: @unchecked Sendable {
     let pathLive: UnsafeMutablePointer<Bool>
     /// Per demand: how many of its paths are usable.
     let livePaths: UnsafeMutablePointer<Int>
+    /// The paths across each link (links → paths, the transpose of `linkStart`/`links`):
+    /// `linkPaths[linkPathStart[e]..<linkPathStart[e + 1]]`, in path order. A warm start finds
+    /// the demands on its hottest links from these without a pass over every path.
+    let linkPathStart: UnsafeMutablePointer<Int>
+    let linkPaths: UnsafeMutablePointer<Int32>
+    /// Per path: its demand.
+    let pathDemand: UnsafeMutablePointer<Int32>
 
     init(_ problem: SolveProblem) {
         linkCount = problem.linkCount
@@ -52,10 +59,33 @@ final class SolveBuffers: @unchecked Sendable {
             for i in linkStart[p]..<linkStart[p + 1] where invCap[Int(links[i])] == 0 { live = false }
             pathLive[p] = live
         }
+        pathDemand = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, pathCount))
+        pathDemand.initialize(repeating: 0, count: max(1, pathCount))
         for d in 0..<demandCount {
             var n = 0
-            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { n += 1 }
+            for p in pathStart[d]..<pathStart[d + 1] {
+                if pathLive[p] { n += 1 }
+                pathDemand[p] = Int32(d)
+            }
             livePaths[d] = n
+        }
+        // Counting sort of the path-link entries by link.
+        let entries = pathCount > 0 ? linkStart[pathCount] : 0
+        linkPathStart = UnsafeMutablePointer<Int>.allocate(capacity: linkCount + 1)
+        linkPathStart.initialize(repeating: 0, count: linkCount + 1)
+        for i in 0..<entries { linkPathStart[Int(links[i]) + 1] += 1 }
+        for e in 0..<linkCount { linkPathStart[e + 1] += linkPathStart[e] }
+        linkPaths = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, entries))
+        linkPaths.initialize(repeating: 0, count: max(1, entries))
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: max(1, linkCount))
+        defer { next.deallocate() }
+        next.initialize(from: linkPathStart, count: linkCount)
+        for p in 0..<pathCount {
+            for i in linkStart[p]..<linkStart[p + 1] {
+                let e = Int(links[i])
+                linkPaths[next[e]] = Int32(p)
+                next[e] += 1
+            }
         }
     }
 
@@ -67,5 +97,8 @@ final class SolveBuffers: @unchecked Sendable {
         level.deallocate()
         pathLive.deallocate()
         livePaths.deallocate()
+        linkPathStart.deallocate()
+        linkPaths.deallocate()
+        pathDemand.deallocate()
     }
 }

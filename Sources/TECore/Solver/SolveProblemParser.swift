@@ -49,6 +49,8 @@ public enum SolveProblemParser {
 
 private enum PathComponent {
     case key(String)
+    /// A member key as matched (no String made for the grammar's own keys).
+    case field(Key)
     case index(Int)
 }
 
@@ -83,11 +85,12 @@ private struct ProblemScanner {
     var i = 0
     var path: [PathComponent] = []
     var problem = SolveProblem()
-    /// Open-addressing table keyed by the FNV-1a hash of the name: each slot holds the hash's high
-    /// 32 bits and the link index + 1 (0 = empty), so most probes settle without touching the names.
-    var table: [UInt64] = []
-    var tableMask = 0
-    /// Link names, back to back; name n is namePool[nameStart[n] ..< nameStart[n + 1]].
+    /// The index of the path being read within its demand's `paths` (-1 outside): part of the
+    /// JSON path of an error, kept out of `path` so that the hot loop pushes nothing.
+    var pathIndex = -1
+    var names = LinkNameTable(capacity: 0)
+    /// Link names, back to back, while the links are read; name n is
+    /// namePool[nameStart[n] ..< nameStart[n + 1]].
     var namePool: [UInt8] = []
     var nameStart: [Int] = [0]
     var linksSeen = false
@@ -97,25 +100,32 @@ private struct ProblemScanner {
         path.reserveCapacity(8)
     }
 
+    // Static, on the buffer alone: a method reading `self` from a mutating context makes Swift
+    // copy the whole scanner (every array retained) at each call.
     @inline(__always)
-    func withBytes<R>(_ t: Text, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    static func withBytes<R>(_ t: Text, in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         switch t {
         case .slice(let r): return body(UnsafeBufferPointer(rebasing: bytes[r]))
         case .owned(let a): return a.withUnsafeBufferPointer(body)
         }
     }
 
+    static func decode(_ t: Text, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+        withBytes(t, in: bytes) { String(decoding: $0, as: UTF8.self) }
+    }
+
     func decode(_ t: Text) -> String {
-        withBytes(t) { String(decoding: $0, as: UTF8.self) }
+        Self.decode(t, in: bytes)
     }
 
     // MARK: errors
 
     func pathText(_ extra: [PathComponent] = []) -> String {
         var s = ""
-        for c in path + extra {
+        for c in path + (pathIndex >= 0 ? [.index(pathIndex)] : []) + extra {
             switch c {
             case .key(let k): s += s.isEmpty ? k : "." + k
+            case .field(let k): s += s.isEmpty ? k.text : "." + k.text
             case .index(let n): s += "[\(n)]"
             }
         }
@@ -159,24 +169,32 @@ private struct ProblemScanner {
         return i < bytes.count ? bytes[i] : nil
     }
 
-    mutating func expect(_ c: Character) throws(SolveInputError) {
-        guard let b = peek(), b == c.asciiValue else { throw syntax("expected '\(c)', found \(describeHere())") }
+    mutating func expect(_ c: Unicode.Scalar) throws(SolveInputError) {
+        guard let b = peek(), b == UInt8(ascii: c) else { throw syntax("expected '\(c)', found \(describeHere())") }
         i += 1
     }
 
     /// After a member: true when another follows (`,`), false at the closing bracket.
-    mutating func more(_ close: Character) throws(SolveInputError) -> Bool {
+    @inline(__always)
+    mutating func more(_ close: Unicode.Scalar) throws(SolveInputError) -> Bool {
+        // The usual case, a separator or bracket right here, without the general whitespace loop.
+        if i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: ",") { i += 1; return true }
+            if b == UInt8(ascii: close) { i += 1; return false }
+        }
         guard let b = peek() else { throw syntax("expected ',' or '\(close)', found end of input") }
         if b == UInt8(ascii: ",") { i += 1; return true }
-        if b == close.asciiValue { i += 1; return false }
+        if b == UInt8(ascii: close) { i += 1; return false }
         throw syntax("expected ',' or '\(close)', found \(describeHere())")
     }
 
     /// Starts an array or object; true when it is empty (and consumed).
-    mutating func open(_ open: Character, _ close: Character, what: String) throws(SolveInputError) -> Bool {
-        guard let b = peek(), b == open.asciiValue else { throw syntax("expected \(what), found \(describeHere())") }
+    @inline(__always)
+    mutating func open(_ open: Unicode.Scalar, _ close: Unicode.Scalar, what: StaticString) throws(SolveInputError) -> Bool {
+        guard let b = peek(), b == UInt8(ascii: open) else { throw syntax("expected \(what), found \(describeHere())") }
         i += 1
-        if peek() == close.asciiValue { i += 1; return true }
+        if peek() == UInt8(ascii: close) { i += 1; return true }
         return false
     }
 
@@ -242,13 +260,14 @@ private struct ProblemScanner {
     }
 
     mutating func string() throws(SolveInputError) -> String {
-        decode(try stringBytes())
+        let t = try stringBytes()
+        return Self.decode(t, in: bytes)
     }
 
     /// An object key, matched against the grammar's keys on its bytes.
     mutating func key() throws(SolveInputError) -> Key {
         let t = try stringBytes()
-        guard case .slice(let r) = t else { return Self.keyword(decode(t)) }
+        guard case .slice(let r) = t else { return Self.keyword(Self.decode(t, in: bytes)) }
         let p = bytes.baseAddress.unsafelyUnwrapped + r.lowerBound
         @inline(__always) func equals(_ word: StaticString) -> Bool {
             guard word.utf8CodeUnitCount == r.count else { return false }
@@ -264,7 +283,7 @@ private struct ProblemScanner {
         case 8: if equals("capacity") { return .capacity }; if equals("priority") { return .priority }
         default: break
         }
-        return .other(decode(t))
+        return .other(Self.decode(t, in: bytes))
     }
 
     static func keyword(_ s: String) -> Key {
@@ -367,54 +386,28 @@ private struct ProblemScanner {
 
     // MARK: names
 
+    /// A link name in a path, resolved to its index. Names without escapes are scanned a word at a
+    /// time with the key computed on the way (no copy, no String); the rest take `stringBytes()`.
     @inline(__always)
-    static func hash(_ s: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        // FNV's low bits (the table index) mix poorly for names that differ in a digit or two;
-        // a 64-bit finalizer spreads them.
-        h ^= h >> 33
-        h = h &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        return h
-    }
-
-    func lookup(_ name: Text) -> Int? {
-        guard tableMask > 0 else { return nil }
-        return withBytes(name) { lookup($0) }
-    }
-
-    func lookup(_ n: UnsafeBufferPointer<UInt8>) -> Int? {
-        table.withUnsafeBufferPointer { table -> Int? in
-            nameStart.withUnsafeBufferPointer { starts -> Int? in
-                namePool.withUnsafeBufferPointer { pool -> Int? in
-                    let h = Self.hash(n)
-                    let tag = h & 0xFFFF_FFFF_0000_0000
-                    var slot = Int(truncatingIfNeeded: h) & tableMask
-                    while true {
-                        let entry = table[slot]
-                        if entry == 0 { return nil }
-                        let v = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                            let s = starts[v], count = starts[v + 1] - s
-                            if count == n.count {
-                                var k = 0
-                                while k < count, pool[s + k] == n[k] { k += 1 }
-                                if k == count { return v }
-                            }
-                        }
-                        slot = (slot + 1) & tableMask
-                    }
+    mutating func linkReference(_ l: Int) throws(SolveInputError) -> Int32 {
+        if let b = peek(), b == UInt8(ascii: "\""), let base = bytes.baseAddress {
+            var end = 0
+            if let key = NameHash.scan(base, count: bytes.count, from: i + 1, end: &end) {
+                let name = UnsafeBufferPointer(start: base + i + 1, count: key.count)
+                guard let link = names.lookup(key, name) else {
+                    throw SolveInputError(path: pathText([.index(l)]), message: "unknown link \"\(String(decoding: name, as: UTF8.self))\"")
                 }
+                i = end + 1
+                return Int32(truncatingIfNeeded: link)
             }
         }
-    }
-
-    mutating func insert(_ n: UnsafeBufferPointer<UInt8>, index: Int) {
-        let h = Self.hash(n)
-        var slot = Int(truncatingIfNeeded: h) & tableMask
-        while table[slot] != 0 { slot = (slot + 1) & tableMask }
-        table[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
+        let name = try stringBytes()
+        let table = names
+        let link = Self.withBytes(name, in: bytes) { table.lookup(NameHash.key(of: $0), $0) }
+        guard let link else {
+            throw SolveInputError(path: pathText([.index(l)]), message: "unknown link \"\(decode(name))\"")
+        }
+        return Int32(truncatingIfNeeded: link)
     }
 
     // MARK: grammar
@@ -480,7 +473,7 @@ private struct ProblemScanner {
             repeat {
                 let key = try key()
                 try expect(":")
-                path.append(.key(key.text))
+                path.append(.field(key))
                 switch key {
                 case .name: name = try stringBytes()
                 case .capacity: capacity = try nonNegative("capacity")
@@ -491,7 +484,7 @@ private struct ProblemScanner {
             } while try more("}")
             guard let name else { throw fail("missing \"name\"") }
             guard let capacity else { throw fail("missing \"capacity\"") }
-            problem.addLink(name: decode(name), capacity: capacity, load: load)
+            problem.addLink(name: Self.decode(name, in: bytes), capacity: capacity, load: load)
             switch name {
             case .slice(let r): namePool.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[r]))
             case .owned(let a): namePool.append(contentsOf: a)
@@ -500,28 +493,31 @@ private struct ProblemScanner {
             path.removeLast()
             index += 1
         } while try more("]")
-        var size = 16
         let count = nameStart.count - 1
-        while size < count * 2 { size *= 2 }
-        table = [UInt64](repeating: 0, count: size)
-        tableMask = size - 1
-        let pool = namePool
-        for n in 0..<count {
-            let name = Array(pool[nameStart[n]..<nameStart[n + 1]])
-            let duplicate = name.withUnsafeBufferPointer { buffer -> Int? in
-                if let other = lookup(buffer) { return other }
-                insert(buffer, index: n)
-                return nil
+        var table = LinkNameTable(capacity: count)
+        let pool = namePool, starts = nameStart
+        let duplicate = pool.withUnsafeBufferPointer { pool -> (Int, Int)? in
+            for n in 0..<count {
+                if let other = table.insert(UnsafeBufferPointer(rebasing: pool[starts[n]..<starts[n + 1]])) { return (n, other) }
             }
-            if let other = duplicate {
-                throw SolveInputError(path: "links[\(n)].name", message: "duplicate link \"\(String(decoding: name, as: UTF8.self))\" (also links[\(other)])")
-            }
+            return nil
         }
+        if let (n, other) = duplicate {
+            throw SolveInputError(path: "links[\(n)].name", message: "duplicate link \"\(table.name(other))\" (also links[\(other)])")
+        }
+        names = table
+        namePool = []
+        nameStart = [0]
     }
 
     mutating func parseDemands() throws(SolveInputError) {
         var index = 0
         if try open("[", "]", what: "an array of demands") { return }
+        // A link name in a path takes at least 3 bytes ("", plus a separator) and usually
+        // 10–25: reserving for one per 16 bytes avoids most of the copies of growing arrays.
+        let rest = bytes.count - i
+        problem.pathLinks.reserveCapacity(rest / 16)
+        problem.pathLinkStart.reserveCapacity(rest / 64)
         repeat {
             path.append(.index(index))
             var name: String?
@@ -532,7 +528,7 @@ private struct ProblemScanner {
             repeat {
                 let key = try key()
                 try expect(":")
-                path.append(.key(key.text))
+                path.append(.field(key))
                 switch key {
                 case .name: name = try string()
                 case .volume: volume = try nonNegative("volume")
@@ -561,20 +557,16 @@ private struct ProblemScanner {
         if try open("[", "]", what: "an array of paths") { return }
         var p = 0
         repeat {
-            path.append(.index(p))
+            pathIndex = p
             if try !open("[", "]", what: "a path (an array of link names)") {
                 var l = 0
                 repeat {
-                    let name = try stringBytes()
-                    guard let link = lookup(name) else {
-                        throw SolveInputError(path: pathText([.index(l)]), message: "unknown link \"\(decode(name))\"")
-                    }
-                    problem.appendLink(Int32(link))
+                    problem.pathLinks.append(try linkReference(l))
                     l += 1
                 } while try more("]")
             }
             problem.endPath()
-            path.removeLast()
+            pathIndex = -1
             p += 1
         } while try more("]")
     }
