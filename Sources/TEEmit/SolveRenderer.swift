@@ -12,7 +12,9 @@ public enum SolveRenderer {
         out += "  \"priorities\": ["
         for (n, s) in solution.stages.enumerated() {
             out += n == 0 ? "\n" : ",\n"
-            out += "    {\"priority\": \(s.priority), \"mlu\": \(number(s.mlu)), \"lower_bound\": \(number(s.lowerBound)), \"gap\": \(number(s.gap)), \"sweeps\": \(s.sweeps), \"smoothing\": \(number(s.smoothing))}"
+            out += "    {\"priority\": \(s.priority), \"mlu\": \(number(s.mlu)), \"lower_bound\": \(number(s.lowerBound)), \"gap\": \(number(s.gap)), \"sweeps\": \(s.sweeps), \"smoothing\": \(number(s.smoothing))"
+            out += certificate(problem: problem, solution: solution, stage: n)
+            out += "}"
         }
         out += solution.stages.isEmpty ? "],\n" : "\n  ],\n"
         if let q = quantized {
@@ -77,6 +79,41 @@ public enum SolveRenderer {
             out += "link \(problem.linkNames[e]) \(percent(solution.utilization[e]))\n"
         }
         return out
+    }
+
+    /// `, "certificate": {"y": {LINK: w, ...}, "z": [{LINK: w, ...}, ...], "holds": [H, ...]}` for
+    /// stage `n`: the link weights behind its lower bound (and the hold multipliers, one map per
+    /// higher priority, with the holds they were priced under), by link name, full precision;
+    /// weights below 1e-15 of the largest are left out (they move the bound by less than that).
+    /// Empty when the stage has no certificate.
+    static func certificate(problem: SolveProblem, solution: SolveSolution, stage n: Int) -> String {
+        guard n < solution.duals.count else { return "" }
+        let y = solution.duals[n]
+        guard y.count == problem.linkCount, let top = y.max(), top > 0 else { return "" }
+        func map(_ w: ArraySlice<Double>, floor: Double) -> String {
+            var out = "{"
+            var first = true
+            for (i, v) in zip(w.indices, w) where v > floor && v.isFinite {
+                out += first ? "" : ", "
+                first = false
+                out += "\(string(problem.linkNames[i - w.startIndex])): \(v)"
+            }
+            return out + "}"
+        }
+        var out = ", \"certificate\": {\"y\": " + map(y[...], floor: top * 1e-15)
+        let z = n < solution.holdDuals.count ? solution.holdDuals[n] : []
+        let E = problem.linkCount
+        if E > 0, !z.isEmpty, z.count % E == 0 {
+            out += ", \"z\": ["
+            for j in 0..<(z.count / E) {
+                out += (j == 0 ? "" : ", ") + map(z[(j * E)..<((j + 1) * E)], floor: 0)
+            }
+            out += "]"
+            if n < solution.holdCaps.count {
+                out += ", \"holds\": [" + solution.holdCaps[n].map { "\($0)" }.joined(separator: ", ") + "]"
+            }
+        }
+        return out + "}"
     }
 
     /// Shortest round-trip form, trimmed to 1e-9 (splits and utilizations need no more); null if not finite.

@@ -94,9 +94,40 @@ struct Solve: ParsableCommand {
             splits += split
         }
         var smoothing: [Int: Double] = [:]
-        for stage in obj["priorities"] as? [[String: Any]] ?? [] {
-            if let p = stage["priority"] as? Int, let mu = stage["smoothing"] as? Double { smoothing[p] = mu }
+        var duals: [Int: [Double]] = [:]
+        var holds: [Int: [Double]] = [:]
+        let linkIndex = Dictionary(problem.linkNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for (i, stage) in (obj["priorities"] as? [[String: Any]] ?? []).enumerated() {
+            guard let p = stage["priority"] as? Int else { continue }
+            if let mu = stage["smoothing"] as? Double { smoothing[p] = mu }
+            guard let certificate = stage["certificate"] as? [String: Any] else { continue }
+            let (y, z) = try readCertificate(certificate, at: "priorities[\(i)].certificate", links: linkIndex)
+            duals[p] = y
+            if !z.isEmpty { holds[p] = z }
         }
-        return WarmStart(splits: splits, smoothing: smoothing)
+        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds)
+    }
+
+    /// A stage's certificate (`{"y": {LINK: w}, "z": [{LINK: w}, ...]}`) as flat per-link vectors.
+    static func readCertificate(_ c: [String: Any], at path: String, links: [String: Int]) throws -> (y: [Double], z: [Double]) {
+        func vector(_ any: Any?, at path: String) throws -> [Double] {
+            guard let weights = any as? [String: Any] else { throw ValidationError("\(path): expected an object of link weights") }
+            var v = [Double](repeating: 0, count: links.count)
+            for (name, value) in weights {
+                guard let e = links[name] else { throw ValidationError("\(path): unknown link \"\(name)\"") }
+                guard let w = (value as? NSNumber)?.doubleValue, w >= 0, w.isFinite else {
+                    throw ValidationError("\(path).\(name): expected a weight ≥ 0")
+                }
+                v[e] = w
+            }
+            return v
+        }
+        let y = try vector(c["y"], at: "\(path).y")
+        var z: [Double] = []
+        if let rows = c["z"] {
+            guard let rows = rows as? [Any] else { throw ValidationError("\(path).z: expected a list of link-weight objects") }
+            for (j, row) in rows.enumerated() { z += try vector(row, at: "\(path).z[\(j)]") }
+        }
+        return (y, z)
     }
 }

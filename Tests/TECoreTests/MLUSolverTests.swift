@@ -148,9 +148,13 @@ func randomProblem(seed: Int) -> SolveProblem {
         }
     }
 
+    /// For the highest priority (its stage is a plain min-max). Later stages are not monotone:
+    /// more load can loosen a higher priority's hold and so lower their optimum (see
+    /// MLUSolverHoldBoundTests.moreLoadCanLowerALaterStage).
     @Test func moreLoadNeverLowersMLU() async {
         await propertyCheck(count: 40, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...100)) { seed, pick in
-            let p = randomProblem(seed: seed)
+            var p = randomProblem(seed: seed)
+            for d in 0..<p.demandCount { p.priority[d] = 0 }
             var heavier = p
             heavier.load[pick % p.linkCount] += 10
             let options = SolveOptions(gap: 0.01)
@@ -215,13 +219,11 @@ func randomProblem(seed: Int) -> SolveProblem {
             for (stage, y) in zip(warm.stages, warm.duals) {
                 let gapNoted = warm.notes.contains { $0.kind == .gapNotReached }
                 #expect(stage.gap <= 0.01 + 1e-9 || gapNoted, "priority \(stage.priority): gap \(stage.gap)")
-                // The bound is certified by y (y ≥ 0, Σ y = 1): recomputing it from y gives at least it.
-                guard stage.lowerBound > 0 else { continue }
-                #expect(y.allSatisfy { $0 >= 0 })
-                #expect(abs(y.reduce(0, +) - 1) < 1e-9)
-                #expect(Self.bound(p, y: y, upTo: stage.priority) >= stage.lowerBound * (1 - 1e-9) - 1e-12)
-                #expect(stage.lowerBound <= stage.mlu * (1 + 1e-9) + 1e-12)
+                _ = y
             }
+            // The bound is certified by y (y ≥ 0, Σ y = 1) and the hold multipliers z: recomputing
+            // it from them gives at least it.
+            HoldCertificate.expectCertified(p, warm, cold: false)
         }
     }
 

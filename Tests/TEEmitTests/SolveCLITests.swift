@@ -65,6 +65,51 @@ import Testing
         #expect(refused.stderr.contains("has 2 demands, the problem 0"))
     }
 
+    /// The answer carries each priority's certificate (y, and the hold multipliers z where the
+    /// holds bind); `--warm-start` reads it back, so the warm solve starts certified.
+    @Test func warmStartFromTheAnswersCertificateNeedsNoSweep() throws {
+        // Gold (10, A or B) is held at its 25% while bronze (10, only A) joins: bronze's optimum
+        // under the hold H is 1 − H (docs/solve.md, "Hold-aware lower bound").
+        let file = try write("""
+            {"links": [{"name": "A", "capacity": 20}, {"name": "B", "capacity": 20}],
+             "demands": [{"name": "gold", "volume": 10, "priority": 0, "paths": [["A"], ["B"]]},
+                         {"name": "bronze", "volume": 10, "priority": 1, "paths": [["A"]]}]}
+            """, "cert")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let first = try runTectl(["solve", file.path, "--format", "json"])
+        #expect(first.status == 0)
+        let answer = try write(first.stdout, "cert-answer")
+        defer { try? FileManager.default.removeItem(at: answer) }
+        let warm = try runTectl(["solve", file.path, "--format", "json", "--warm-start", answer.path])
+        #expect(warm.status == 0)
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let w = try #require(try JSONSerialization.jsonObject(with: Data(warm.stdout.utf8)) as? [String: Any])
+        let stagesA = try #require(a["priorities"] as? [[String: Any]])
+        let stagesW = try #require(w["priorities"] as? [[String: Any]])
+        #expect(stagesA.count == 2 && stagesW.count == 2)
+        let certificate = try #require(stagesA[1]["certificate"] as? [String: Any])
+        #expect((certificate["y"] as? [String: Any])?["A"] != nil)
+        #expect((certificate["z"] as? [[String: Any]])?.first?["B"] != nil, "the hold on B is priced")
+        // Both stages were certified: the warm solve re-evaluates their certificates and sweeps 0 times.
+        #expect(w["sweeps"] as? Int == 0)
+        for stage in stagesW { #expect(stage["sweeps"] as? Int == 0) }
+        // Stage 0 has no hold: the same bound. Stage 1's certificate is re-evaluated under this
+        // run's hold (gold starts from its final split: H = its MLU × 1.002): 1 − H exactly.
+        #expect(stagesW[0]["lower_bound"] as? Double == stagesA[0]["lower_bound"] as? Double)
+        let h = try #require(stagesW[0]["mlu"] as? Double) * 1.002
+        let bound = try #require(stagesW[1]["lower_bound"] as? Double)
+        #expect(abs(bound - (1 - h)) <= 1e-8)
+        #expect(try #require(stagesW[1]["gap"] as? Double) <= 0.01)
+
+        // A certificate naming a link the problem lacks is refused with its path.
+        let text = first.stdout.replacingOccurrences(of: "\"B\": ", with: "\"Q\": ")
+        let bad = try write(text, "cert-bad")
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let refused = try runTectl(["solve", file.path, "--warm-start", bad.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("priorities[0].certificate.y: unknown link \"Q\""))
+    }
+
     @Test func badInputNamesTheJSONPathAndExits1() throws {
         let file = try write(#"{"links": [{"name": "a", "capacity": 1}], "demands": [{"volume": 1, "paths": [["a"], ["s9-l4"]]}]}"#, "bad")
         defer { try? FileManager.default.removeItem(at: file) }

@@ -13,7 +13,8 @@ import Foundation
 ///
 /// Lexicographic stages: stage k places demands of priority ≤ k; demands of higher priority
 /// may still move, but no move lets any higher priority's own MLU exceed what its stage reached
-/// (times 1 + `holdSlack`).
+/// (times 1 + `holdSlack`). Where those holds bind, the stage's bound also prices them
+/// (multipliers z on the held rows: MLUSolver+HoldBound.swift, docs/solve.md).
 public enum MLUSolver {
     public static func solve(_ problem: SolveProblem, options: SolveOptions = SolveOptions(), warmStart: WarmStart? = nil) -> SolveSolution {
         let run = SolverRun(problem: problem, options: options, warmStart: warmStart)
@@ -25,7 +26,7 @@ public enum MLUSolver {
 /// deinit) and shares the read-only structure buffers (`SolveBuffers`, reused from a warm start
 /// of the same structure), so the sweeps allocate nothing and run without bounds checks in
 /// release builds.
-private final class SolverRun {
+final class SolverRun {
     let problem: SolveProblem
     let options: SolveOptions
     let linkCount: Int
@@ -72,6 +73,10 @@ private final class SolverRun {
     let liveLinkCount: Int
     /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
     var lastRow = 0
+    /// The hold multipliers z (flat rows j < k, normalized like `dual`) of the certificate in
+    /// `dual`; empty: none (the plain bound). See MLUSolver+HoldBound.swift.
+    var holdZ: [Double] = []
+    var holdSearch = HoldSearch()
 
     init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
@@ -227,6 +232,8 @@ private final class SolverRun {
         var stageMu = [Double](repeating: 0, count: levels.count)
         var stageDuals: [[Double]] = []
         var stageCosts: [[Double]] = []
+        var stageHolds: [[Double]] = []
+        var stageHoldCaps: [[Double]] = []
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
         let costsFit = reusedBuffers || (warmStart.map { $0.structure == structure } ?? false)
         // A warm start keeps every stage's row from the start: a move made for stage k must not
@@ -273,24 +280,29 @@ private final class SolverRun {
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
             let result = runStage(
                 k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
+                warmHold: warmStart?.holdDuals[levels[k]],
                 warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
             stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
+            // The inherited certificate priced for this stage (more demands: often above the number inherited).
+            var inherited = -Double.infinity
             if !bestCostValid {
                 // The stage kept an earlier stage's bound (its dual): price that dual once here, so
                 // a warm start re-evaluates it from the costs instead of a pass over every path.
                 var sum = 0.0
                 for e in 0..<E where invCap[e] > 0 { sum += dual[e] }
                 if sum > 0, sum.isFinite {
-                    _ = bound(of: dual)
+                    inherited = priceInherited(k, holds: Array(caps.prefix(k)))
                     bestCost.update(from: passCost, count: demandCount)
                     bestCostValid = true
                 }
             }
             stageCosts.append(bestCostValid ? Array(UnsafeBufferPointer(start: bestCost, count: demandCount)) : [])
+            stageHolds.append(storedHoldRows(k))
+            stageHoldCaps.append(Array(caps.prefix(k)))
             stageMLU[k] = result.mlu
-            stageBound[k] = result.bound
+            stageBound[k] = max(result.bound, inherited)
             stageSweeps[k] = result.sweeps
             stageMu[k] = result.mu
         }
@@ -352,7 +364,8 @@ private final class SolverRun {
         return SolveSolution(
             flow: flows, split: split, utilization: utilization, mlu: mlu, lowerBound: bound,
             gap: relativeGap(mlu, lowerBound: bound), stages: stages, notes: notes, sweeps: totalSweeps,
-            duals: stageDuals, dualPathCosts: stageCosts, structure: structure, stageLinkFlow: stageLinkFlow
+            duals: stageDuals, dualPathCosts: stageCosts, structure: structure, stageLinkFlow: stageLinkFlow,
+            holdDuals: stageHolds, holdCaps: stageHoldCaps
         )
     }
 
@@ -424,7 +437,7 @@ private final class SolverRun {
         return (b + paths) / sum
     }
 
-    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
+    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, warmHold: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
         let E = linkCount
         let logE = log(Double(max(2, liveLinkCount)))
         var top = refreshUtilization(k)
@@ -446,17 +459,13 @@ private final class SolverRun {
         // re-read (no pass over the paths).
         if let warmDual, warmDual.count == E {
             let stored = warmCosts.map { $0.count == demandCount } ?? false
-            let b = warmDual.withUnsafeBufferPointer { y -> Double in
-                guard let y = y.baseAddress else { return 0 }
-                if stored, let warmCosts {
-                    return warmCosts.withUnsafeBufferPointer { c in c.baseAddress.map { bound(of: y, costs: $0) } ?? 0 }
-                }
-                return bound(of: y)
-            }
+            // With hold multipliers z: the hold-aware bound under this run's holds (MLU+HoldBound).
+            let b = certificateBound(k, y: warmDual, z: warmHold ?? [], holds: Array(caps.prefix(k)), costs: stored ? warmCosts : nil)
             // ≥: a later stage often keeps an earlier stage's bound (the same dual certifies both).
             if b > 0, b >= bestBound {
                 bestBound = b
                 dual.update(from: warmDual, count: E)
+                holdZ = warmHold ?? []
                 if stored, let warmCosts {
                     bestCost.update(from: warmCosts, count: demandCount)
                 } else {
@@ -550,7 +559,10 @@ private final class SolverRun {
                 for e in 0..<E { dual[e] = weight[e] * inv }
                 bestCost.update(from: passCost, count: demandCount)
                 bestCostValid = true
+                holdZ = []
             }
+            // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
+            let holdValue = holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
                 bestTop = top
@@ -567,7 +579,8 @@ private final class SolverRun {
             // Smoothed duality gap: y·u − (lower bound of y) = Σ_d v_d (current cost − cheapest).
             var loadTerm = 0.0
             for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * inv * load[e] * invCap[e] }
-            let smoothedGap = (loadTerm + current) - bound
+            // (With holds priced: the hold-aware bound at these weights, whose gap the holds do not inflate.)
+            let smoothedGap = (loadTerm + current) - max(bound, holdValue)
             let muFloor = target * max(top, 1e-12) / (64 * logE)
             if smoothedGap < mu * logE, mu > muFloor {
                 mu = max(muFloor, mu / 2)

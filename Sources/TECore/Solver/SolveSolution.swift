@@ -38,11 +38,16 @@ public struct WarmStart: Sendable, Equatable {
     /// the demands whose volume (or split) changed, instead of re-applying every split.
     public var flows: [Double]
     public var stageLinkFlow: [Double]
+    /// Per priority: the hold multipliers z of its certificate (flat, one row of links per
+    /// higher priority, highest first; see `SolveSolution.holdDuals`); absent: none. `pathCosts`
+    /// then hold each demand's cheapest cost under y plus the z rows of its priority and below.
+    public var holdDuals: [Int: [Double]]
 
     public init(
         splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:],
-        structure: SolveStructure? = nil, flows: [Double] = [], stageLinkFlow: [Double] = []
+        structure: SolveStructure? = nil, flows: [Double] = [], stageLinkFlow: [Double] = [], holdDuals: [Int: [Double]] = [:]
     ) {
+        self.holdDuals = holdDuals
         self.splits = splits
         self.smoothing = smoothing
         self.duals = duals
@@ -61,6 +66,9 @@ public struct WarmStart: Sendable, Equatable {
         var costs: [Int: [Double]] = [:]
         for (stage, cost) in zip(solution.stages, solution.dualPathCosts) where !cost.isEmpty { costs[stage.priority] = cost }
         pathCosts = costs
+        var holds: [Int: [Double]] = [:]
+        for (stage, z) in zip(solution.stages, solution.holdDuals) where !z.isEmpty { holds[stage.priority] = z }
+        holdDuals = holds
         structure = solution.structure
         flows = solution.flow
         stageLinkFlow = solution.stageLinkFlow
@@ -146,12 +154,24 @@ public struct SolveSolution: Sendable, Equatable {
     /// Flat per stage (stage-major, one row per link): the flow of the demands of that stage's
     /// priority or higher on each link (no background load); empty when not known.
     public var stageLinkFlow: [Double]
+    /// Per stage k (as `duals`): the hold multipliers z ≥ 0 of its certificate, flat, k rows of
+    /// one weight per link (row j: the hold on the MLU of priorities ≤ stage j's); empty when the
+    /// certificate is the plain bound. The stage's `lowerBound` is then
+    /// Σ_e y_e·load_e/c_e + Σ_{j<k} Σ_e z_j,e·(load_e/c_e − H_j) + Σ_d v_d·min_p Σ_{e∈p} (y_e + Σ_{j≥level(d)} z_j,e)/c_e
+    /// with the holds H_j of `holdCaps` (docs/solve.md, "Hold-aware lower bound").
+    public var holdDuals: [[Double]]
+    /// Per stage k: the holds H_j (j < k) it was solved under: the MLU stage j reached, times
+    /// 1 + hold slack.
+    public var holdCaps: [[Double]]
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
         stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = [],
-        dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil, stageLinkFlow: [Double] = []
+        dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil, stageLinkFlow: [Double] = [],
+        holdDuals: [[Double]] = [], holdCaps: [[Double]] = []
     ) {
+        self.holdDuals = holdDuals
+        self.holdCaps = holdCaps
         self.stageLinkFlow = stageLinkFlow
         self.duals = duals
         self.dualPathCosts = dualPathCosts

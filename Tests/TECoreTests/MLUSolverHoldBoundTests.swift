@@ -1,0 +1,224 @@
+import PropertyBased
+import Testing
+@testable import TECore
+
+/// The hold-aware certificate: recomputed here from its parts (y, z, the holds H), independently
+/// of the solver.
+enum HoldCertificate {
+    /// Σ_e y_e·load_e/c_e + Σ_{j<k} Σ_e z_j,e·(load_e/c_e − H_j)
+    /// + Σ_{d: level ≤ k} v_d·min_p Σ_{e∈p} (y_e + Σ_{j=level(d)}^{k−1} z_j,e)/c_e,
+    /// where level(d) is the index of d's priority among the solution's stages.
+    static func bound(_ p: SolveProblem, stages: [SolveStage], k: Int, y: [Double], z: [Double], holds: [Double]) -> Double {
+        let E = p.linkCount
+        let rows = z.count / max(1, E)
+        func zAt(_ j: Int, _ e: Int) -> Double { j < rows ? z[j * E + e] : 0 }
+        var b = 0.0
+        for e in 0..<E where p.capacity[e] > 0 {
+            b += y[e] * p.load[e] / p.capacity[e]
+            for j in 0..<k { b += zAt(j, e) * (p.load[e] / p.capacity[e] - holds[j]) }
+        }
+        let levels = stages.map(\.priority)
+        for d in 0..<p.demandCount where p.volume[d] > 0 {
+            guard let level = levels.firstIndex(of: p.priority[d]), level <= k else { continue }
+            var best = Double.infinity
+            for path in p.paths(of: d) {
+                let links = p.links(of: path).map(Int.init)
+                if links.isEmpty || links.contains(where: { p.capacity[$0] <= 0 }) { continue }
+                var c = 0.0
+                for e in links {
+                    var w = y[e]
+                    for j in level..<k { w += zAt(j, e) }
+                    c += w / p.capacity[e]
+                }
+                best = min(best, c)
+            }
+            if best.isFinite { b += p.volume[d] * best }
+        }
+        return b
+    }
+
+    /// Demand d's cheapest path cost under y plus the z rows it is counted in (stage `k`).
+    static func pathCost(_ p: SolveProblem, stages: [SolveStage], k: Int, y: [Double], z: [Double], demand d: Int) -> Double {
+        let E = p.linkCount
+        let rows = z.count / max(1, E)
+        let level = stages.firstIndex { $0.priority == p.priority[d] } ?? k
+        var best = Double.infinity
+        for path in p.paths(of: d) {
+            let links = p.links(of: path).map(Int.init)
+            if links.isEmpty || links.contains(where: { p.capacity[$0] <= 0 }) { continue }
+            var c = 0.0
+            for e in links {
+                var w = y[e]
+                for j in 0..<min(k, rows) where j >= level { w += z[j * E + e] }
+                c += w / p.capacity[e]
+            }
+            best = min(best, c)
+        }
+        return best
+    }
+
+    /// Checks every stage of `s`: y ≥ 0 with Σ y = 1, z ≥ 0 with one row per held stage, and the
+    /// reported bound is what (y, z, H) certify and at most the stage's MLU; in a cold solve also
+    /// at least the plain bound of the same y (z only ever raised it). (A warm start re-uses a
+    /// previous (y, z), whose z may no longer help on the changed problem: still valid.)
+    static func expectCertified(_ p: SolveProblem, _ s: SolveSolution, cold: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(s.duals.count == s.stages.count, sourceLocation: sourceLocation)
+        #expect(s.holdDuals.count == s.stages.count && s.holdCaps.count == s.stages.count, sourceLocation: sourceLocation)
+        for (k, stage) in s.stages.enumerated() where stage.lowerBound > 0 && k < s.duals.count && k < s.holdDuals.count {
+            let y = s.duals[k], z = s.holdDuals[k], holds = s.holdCaps[k]
+            #expect(y.allSatisfy { $0 >= 0 } && abs(y.reduce(0, +) - 1) < 1e-9, sourceLocation: sourceLocation)
+            #expect(z.allSatisfy { $0 >= 0 }, sourceLocation: sourceLocation)
+            #expect(z.isEmpty || z.count == k * p.linkCount, sourceLocation: sourceLocation)
+            #expect(holds.count == k, sourceLocation: sourceLocation)
+            let certified = bound(p, stages: s.stages, k: k, y: y, z: z, holds: holds)
+            let plain = bound(p, stages: s.stages, k: k, y: y, z: [], holds: holds)
+            #expect(certified >= stage.lowerBound * (1 - 1e-9) - 1e-12, "priority \(stage.priority): \(certified) < \(stage.lowerBound)", sourceLocation: sourceLocation)
+            #expect(stage.lowerBound <= stage.mlu * (1 + 1e-9) + 1e-12, sourceLocation: sourceLocation)
+            if cold { #expect(stage.lowerBound >= plain * (1 - 1e-9) - 1e-12, sourceLocation: sourceLocation) }
+        }
+    }
+}
+
+@Suite struct MLUSolverHoldBoundTests {
+    /// Priority 0 ("gold", 10 over A or B) alone: 25% on each 20-unit link. Priority 1
+    /// ("bronze", 10, only A) would like gold to move to B, but gold is held at H ≈ 25%: gold
+    /// keeps ≥ 10 − 20·H on A, so priority 1's optimum under the hold is 1 − H ≈ 75%. Without the
+    /// hold it is 50% (gold all on B): every plain certificate Σ y·load/c + Σ v·min_p y(p)/c is
+    /// ≤ 50% (weak duality for the unheld problem), 50% below the optimum, so the plain bound
+    /// cannot certify 1%.
+    static func heldProblem() -> SolveProblem {
+        var p = SolveProblem()
+        let a = p.addLink(name: "A", capacity: 20)
+        let b = p.addLink(name: "B", capacity: 20)
+        p.addDemand(name: "gold", volume: 10, priority: 0, paths: [[a], [b]])
+        p.addDemand(name: "bronze", volume: 10, priority: 1, paths: [[a]])
+        return p
+    }
+
+    @Test func holdsThatBindAreCertified() {
+        let p = Self.heldProblem()
+        let s = MLUSolver.solve(p)
+        #expect(s.stages.map(\.priority) == [0, 1])
+        #expect(abs(s.stages[0].mlu - 0.25) <= 0.25 * 0.01)
+        let h = s.holdCaps[1][0]
+        #expect(h >= s.stages[0].mlu * (1 - 1e-12))
+        // Stage 1's optimum under the hold, worked out above.
+        let optimum = 1 - h
+        #expect(abs(s.stages[1].mlu - optimum) <= optimum * 0.01)
+        #expect(s.stages[1].lowerBound <= optimum * (1 + 1e-9))
+        // Above anything a plain certificate can reach: the hold is priced.
+        #expect(s.stages[1].lowerBound > 0.5 * 1.01)
+        #expect(!s.holdDuals[1].isEmpty)
+        #expect(s.stages[1].gap <= 0.01 + 1e-12)
+        #expect(!s.notes.contains { $0.kind == .gapNotReached })
+        HoldCertificate.expectCertified(p, s)
+    }
+
+    @Test func aWarmStartReusesTheHoldCertificate() {
+        let p = Self.heldProblem()
+        let first = MLUSolver.solve(p)
+        let again = MLUSolver.solve(p, warmStart: WarmStart(first))
+        // The stored (y, z) and costs re-certify stage 1 at once: no sweep, the bound of the same
+        // certificate under this run's hold (gold starts from its final split, so H moved).
+        #expect(again.stages[1].sweeps == 0)
+        let reevaluated = HoldCertificate.bound(p, stages: again.stages, k: 1, y: first.duals[1], z: first.holdDuals[1], holds: again.holdCaps[1])
+        #expect(abs(again.stages[1].lowerBound - reevaluated) <= 1e-12)
+        #expect(again.stages[1].gap <= 0.01 + 1e-12)
+        HoldCertificate.expectCertified(p, again, cold: false)
+        // A structure the stored costs do not fit (another capacity): re-evaluated by a pass.
+        var changed = p
+        changed.capacity[1] = 21
+        let moved = MLUSolver.solve(changed, warmStart: WarmStart(first))
+        HoldCertificate.expectCertified(changed, moved, cold: false)
+        #expect(moved.stages[1].gap <= 0.01 + 1e-12)
+    }
+
+    /// Gold1 (6, only C of 20: 30%) sets gold's hold; gold2 (10, A or B of 20) may put at most
+    /// 20·H on B, so bronze (10, only A) gets (10 − 20·H + 10)/20 ≈ 70%. Load on C (gold only)
+    /// raises gold's MLU to 50%, loosens the hold, and bronze's optimum drops to 50%: the
+    /// lexicographic answer is not monotone in load, and the certified bound of the lighter
+    /// problem is above the heavier problem's MLU (which a plain bound never is).
+    @Test func moreLoadCanLowerALaterStage() {
+        func problem(loadOnC: Double) -> SolveProblem {
+            var p = SolveProblem()
+            let a = p.addLink(name: "A", capacity: 20)
+            let b = p.addLink(name: "B", capacity: 20)
+            let c = p.addLink(name: "C", capacity: 20, load: loadOnC)
+            p.addDemand(name: "gold1", volume: 6, priority: 0, paths: [[c]])
+            p.addDemand(name: "gold2", volume: 10, priority: 0, paths: [[a], [b]])
+            p.addDemand(name: "bronze", volume: 10, priority: 1, paths: [[a]])
+            return p
+        }
+        let light = MLUSolver.solve(problem(loadOnC: 0))
+        let heavy = MLUSolver.solve(problem(loadOnC: 4))
+        #expect(abs(light.stages[1].mlu - 0.7) <= 0.7 * 0.01)
+        #expect(abs(heavy.stages[1].mlu - 0.5) <= 0.5 * 0.01)
+        #expect(light.stages[1].lowerBound > heavy.stages[1].mlu)
+        HoldCertificate.expectCertified(problem(loadOnC: 0), light)
+        HoldCertificate.expectCertified(problem(loadOnC: 4), heavy)
+        #expect(light.gap <= 0.01 + 1e-12 && heavy.gap <= 0.01 + 1e-12)
+    }
+
+    @Test func threePrioritiesWithTwoHeldRows() {
+        // Gold is held by row 0, silver by rows 0 and 1 (it may use A or B; bronze only A).
+        var p = SolveProblem()
+        let a = p.addLink(name: "A", capacity: 30)
+        let b = p.addLink(name: "B", capacity: 30)
+        let c = p.addLink(name: "C", capacity: 30)
+        p.addDemand(name: "gold", volume: 12, priority: 0, paths: [[a], [b], [c]])
+        p.addDemand(name: "silver", volume: 12, priority: 1, paths: [[a], [b]])
+        p.addDemand(name: "bronze", volume: 24, priority: 2, paths: [[a]])
+        let s = MLUSolver.solve(p)
+        HoldCertificate.expectCertified(p, s)
+        for stage in s.stages { #expect(stage.gap <= 0.01 + 1e-12, "priority \(stage.priority): gap \(stage.gap)") }
+    }
+}
+
+@Suite struct MLUSolverHoldBoundPropertyTests {
+    @Test func everyStageIsCertifiedByItsYAndZ() async {
+        await propertyCheck(count: 80, input: Gen.int(in: 0...1_000_000)) { seed in
+            let p = randomProblem(seed: seed)
+            let s = MLUSolver.solve(p)
+            HoldCertificate.expectCertified(p, s)
+        }
+    }
+
+    @Test func warmStartsKeepTheCertificateValid() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000)) { seed in
+            var p = randomProblem(seed: seed)
+            let first = MLUSolver.solve(p)
+            var r = TestRandom(seed &+ 5)
+            for d in 0..<p.demandCount { p.volume[d] *= r.uniform(0.9, 1.1) }
+            for e in 0..<p.linkCount where r.int(3) == 0 { p.load[e] += r.uniform(0, 5) }
+            let warm = MLUSolver.solve(p, warmStart: WarmStart(first))
+            HoldCertificate.expectCertified(p, warm, cold: false)
+        }
+    }
+
+    /// Two links, priority 0 splittable, priority 1 pinned to one link: the stage-1 optimum under
+    /// the hold is known in closed form, so the bound is checked against the optimum itself.
+    @Test func boundNeverExceedsTheOptimumUnderTheHold() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000)) { seed in
+            var r = TestRandom(seed)
+            var p = SolveProblem()
+            let ca = r.uniform(5, 50), cb = r.uniform(5, 50)
+            let a = p.addLink(name: "A", capacity: ca)
+            let b = p.addLink(name: "B", capacity: cb)
+            let v0 = r.uniform(1, 30), v1 = r.uniform(1, 30)
+            p.addDemand(name: "gold", volume: v0, priority: 0, paths: [[a], [b]])
+            p.addDemand(name: "bronze", volume: v1, priority: 1, paths: [[a]])
+            let s = MLUSolver.solve(p)
+            guard s.stages.count == 2, let h = s.holdCaps[1].first else { return }
+            // Gold puts x on B (x ≤ h·cb, x ≤ v0; and on A v0 − x ≤ h·ca): minimize
+            // max((v0 − x + v1)/ca, x/cb) over that interval.
+            let xMax = min(v0, h * cb)
+            let xMin = max(0, v0 - h * ca)
+            let xBalance = (v0 + v1) * cb / (ca + cb)
+            let x = min(max(xBalance, xMin), xMax)
+            let optimum = max((v0 - x + v1) / ca, x / cb)
+            #expect(s.stages[1].lowerBound <= optimum * (1 + 1e-9))
+            #expect(s.stages[1].mlu >= optimum * (1 - 1e-9))
+            HoldCertificate.expectCertified(p, s)
+        }
+    }
+}
