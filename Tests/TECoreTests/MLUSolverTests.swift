@@ -216,10 +216,9 @@ func randomProblem(seed: Int) -> SolveProblem {
             let recomputed = zip(warm.utilization, p.capacity).reduce(0.0) { $1.1 > 0 ? max($0, $1.0) : $0 }
             #expect(abs(recomputed - warm.mlu) <= 1e-9 * max(1, warm.mlu))
             #expect(warm.duals.count == warm.stages.count)
-            for (stage, y) in zip(warm.stages, warm.duals) {
-                let gapNoted = warm.notes.contains { $0.kind == .gapNotReached }
+            let gapNoted = warm.notes.contains { $0.kind == .gapNotReached }
+            for stage in warm.stages {
                 #expect(stage.gap <= 0.01 + 1e-9 || gapNoted, "priority \(stage.priority): gap \(stage.gap)")
-                _ = y
             }
             // The bound is certified by y (y ≥ 0, Σ y = 1) and the hold multipliers z: recomputing
             // it from them gives at least it.
