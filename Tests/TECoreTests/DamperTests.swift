@@ -224,6 +224,8 @@ struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+    /// Uniform in 0..<n (modulo bias is irrelevant at test sizes).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 

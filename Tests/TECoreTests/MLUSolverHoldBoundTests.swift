@@ -20,18 +20,7 @@ enum HoldCertificate {
         let levels = stages.map(\.priority)
         for d in 0..<p.demandCount where p.volume[d] > 0 {
             guard let level = levels.firstIndex(of: p.priority[d]), level <= k else { continue }
-            var best = Double.infinity
-            for path in p.paths(of: d) {
-                let links = p.links(of: path).map(Int.init)
-                if links.isEmpty || links.contains(where: { p.capacity[$0] <= 0 }) { continue }
-                var c = 0.0
-                for e in links {
-                    var w = y[e]
-                    for j in level..<k { w += zAt(j, e) }
-                    c += w / p.capacity[e]
-                }
-                best = min(best, c)
-            }
+            let best = pathCost(p, stages: stages, k: k, y: y, z: z, demand: d)
             if best.isFinite { b += p.volume[d] * best }
         }
         return b

@@ -70,11 +70,16 @@ import Testing
         ("{\"links\": [], \"demands\": []} x", "line 1, column 30: unexpected 'x' after the problem"),
     ])
     func rejectsWithThePath(text: String, message: String) {
-        #expect(throws: SolveInputError.self) { try SolveProblemParser.parse(text) }
-        do {
-            _ = try SolveProblemParser.parse(text)
-        } catch {
-            #expect(error.description == message)
-        }
+        expectRejected(text, message)
+    }
+}
+
+/// Expects the parser to refuse `text` with exactly `message` (the JSON path and what is wrong).
+func expectRejected(_ text: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(throws: SolveInputError.self, sourceLocation: sourceLocation) { try SolveProblemParser.parse(text) }
+    do {
+        _ = try SolveProblemParser.parse(text)
+    } catch {
+        #expect(error.description == message, sourceLocation: sourceLocation)
     }
 }
