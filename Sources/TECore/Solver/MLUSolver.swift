@@ -531,9 +531,21 @@ final class SolverRun {
             }
             // No usable weights (no live link): nothing to price; keep the best bound certified so far.
             guard sum > 0, sum.isFinite else { return StageResult(mlu: top, bound: min(bestBound, top), sweeps: sweeps, mu: mu) }
+            // After restricted rounds (a warm start), at this fine μ only the demands with flow on
+            // a link within 20μ of the top carry weight (the others' paths weigh < e⁻²⁰ of the
+            // top link's): sweep and price only those. Leaving the others' terms out of the bound
+            // only lowers it (every term is ≥ 0), so it stays a valid bound.
+            var list = UnsafePointer(active), listCount = activeCount
+            if restrictedMu != nil {
+                let n = demandsAbove(top - 20 * mu, k)
+                if n < activeCount {
+                    list = UnsafePointer(hot)
+                    listCount = n
+                }
+            }
             if sweepFirst {
                 sweepFirst = false
-                sweep(k, caps: capsBuffer, center: center, mu: mu, list: active, count: activeCount)
+                sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount)
                 sweeps += 1
                 continue
             }
@@ -541,8 +553,12 @@ final class SolverRun {
             var bound = 0.0
             for e in 0..<E where weight[e] > 0 { bound += weight[e] * inv * load[e] * invCap[e] }
             var current = 0.0
-            for a in 0..<activeCount {
-                let d = Int(active[a])
+            if listCount < activeCount {
+                // The demands left out: cost 0 (a lower estimate) in the stored certificate.
+                for a in 0..<activeCount { passCost[Int(active[a])] = 0 }
+            }
+            for a in 0..<listCount {
+                let d = Int(list[a])
                 var best = Double.infinity
                 var used = 0.0
                 for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
@@ -603,7 +619,7 @@ final class SolverRun {
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
             }
             previousGap = gap
-            sweep(k, caps: capsBuffer, center: center, mu: mu, list: active, count: activeCount)
+            sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount)
             sweeps += 1
         }
     }

@@ -146,7 +146,9 @@ public struct SolveSolution: Sendable, Equatable {
     /// Σ y_e·load_e/c_e + Σ_d v_d·min_p Σ_{e∈p} y_e/c_e is the stage's `lowerBound`; empty when none.
     public var duals: [[Double]]
     /// Per stage (as `duals`): each demand's cheapest-path cost under that stage's dual, normalized
-    /// like it (+∞ without a usable path); empty when not known.
+    /// like it (+∞ without a usable path), or 0 — a lower estimate, so the bound they give stays
+    /// valid — for a demand a warm stage left out because none of its flow was near the top (its
+    /// paths weigh < e⁻²⁰ of the top link's); empty when not known.
     public var dualPathCosts: [[Double]]
     /// The problem's structure (capacities, priorities, paths; not volumes or loads):
     /// `dualPathCosts` stay valid for any problem with the same structure.
