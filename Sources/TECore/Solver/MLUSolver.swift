@@ -29,20 +29,21 @@ public enum MLUSolver {
 final class SolverRun {
     let problem: SolveProblem
     let options: SolveOptions
-    let linkCount: Int
-    let demandCount: Int
-    let pathCount: Int
-    let levels: [Int]
-
-    /// Read-only: inverse capacities, paths, levels, usable paths (shared, not owned).
+    /// Read-only: inverse capacities, paths, levels, usable paths (shared, not owned). The
+    /// accessors below read them through `buffers` (an immutable final class: the loads hoist).
     let buffers: SolveBuffers
-    let invCap: UnsafeMutablePointer<Double>
-    let pathStart: UnsafeMutablePointer<Int>
-    let linkStart: UnsafeMutablePointer<Int>
-    let links: UnsafeMutablePointer<Int32>
-    let level: UnsafeMutablePointer<Int>
-    let pathLive: UnsafeMutablePointer<Bool>
-    let livePathCount: UnsafeMutablePointer<Int>
+    var linkCount: Int { buffers.linkCount }
+    var demandCount: Int { buffers.demandCount }
+    var pathCount: Int { buffers.pathCount }
+    var levels: [Int] { buffers.levels }
+    var invCap: UnsafeMutablePointer<Double> { buffers.invCap }
+    var pathStart: UnsafeMutablePointer<Int> { buffers.pathStart }
+    var linkStart: UnsafeMutablePointer<Int> { buffers.linkStart }
+    var links: UnsafeMutablePointer<Int32> { buffers.links }
+    var level: UnsafeMutablePointer<Int> { buffers.level }
+    var pathLive: UnsafeMutablePointer<Bool> { buffers.pathLive }
+    var livePathCount: UnsafeMutablePointer<Int> { buffers.livePaths }
+    var liveLinkCount: Int { buffers.liveLinkCount }
     /// Whether `buffers` came from the warm start (the structure is unchanged).
     let reusedBuffers: Bool
 
@@ -70,7 +71,6 @@ final class SolverRun {
     var bestCostValid = false
     /// Capacities, priorities and paths: path costs under a dual depend on nothing else.
     let structure: SolveStructure
-    let liveLinkCount: Int
     /// The last row of `cum` that moves keep up to date (beyond the stage's own: warm starts).
     var lastRow = 0
     /// The hold multipliers z (flat rows j < k, normalized like `dual`) of the certificate in
@@ -81,9 +81,6 @@ final class SolverRun {
     init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
         self.options = options
-        linkCount = problem.linkCount
-        demandCount = problem.demandCount
-        pathCount = problem.pathCount
         var structure = SolveStructure(problem)
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
         if let warm = warmStart?.structure, let cached = warm.buffers, warm == structure {
@@ -95,15 +92,6 @@ final class SolverRun {
         }
         structure.buffers = buffers
         self.structure = structure
-        levels = buffers.levels
-        invCap = buffers.invCap
-        pathStart = buffers.pathStart
-        linkStart = buffers.linkStart
-        links = buffers.links
-        level = buffers.level
-        pathLive = buffers.pathLive
-        livePathCount = buffers.livePaths
-        liveLinkCount = buffers.liveLinkCount
 
         func copy<T>(_ a: [T], extra: Int = 0, fill: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count + extra))
@@ -121,7 +109,7 @@ final class SolverRun {
         load = copy(problem.load, fill: 0)
         volume = copy(problem.volume, fill: 0)
         flow = filled(problem.pathCount, 0)
-        cum = filled(max(1, levels.count) * problem.linkCount, 0)
+        cum = filled(max(1, buffers.levels.count) * problem.linkCount, 0)
         util = filled(problem.linkCount, 0)
         weight = filled(problem.linkCount, 0)
         dual = filled(problem.linkCount, 0)
