@@ -94,11 +94,18 @@ import Testing
         #expect(w["sweeps"] as? Int == 0)
         for stage in stagesW { #expect(stage["sweeps"] as? Int == 0) }
         // Stage 0 has no hold: the same bound. Stage 1's certificate is re-evaluated under this
-        // run's hold (gold starts from its final split: H = its MLU × 1.002): 1 − H exactly.
+        // run's hold (gold starts from its final split: H = its MLU × 1.002): the bound that y
+        // and z give there, Σ_e z_e·(0 − H) + gold·min over A, B of (y + z)/20 + bronze·y_A/20,
+        // which never exceeds bronze's optimum under the hold, 1 − H.
         #expect(stagesW[0]["lower_bound"] as? Double == stagesA[0]["lower_bound"] as? Double)
         let h = try #require(stagesW[0]["mlu"] as? Double) * 1.002
+        let y = try #require(certificate["y"] as? [String: Double])
+        let z = try #require((certificate["z"] as? [[String: Double]])?.first)
+        let yA = y["A"] ?? 0, yB = y["B"] ?? 0, zA = z["A"] ?? 0, zB = z["B"] ?? 0
+        let priced = -(zA + zB) * h + 10 * min(yA + zA, yB + zB) / 20 + 10 * yA / 20
         let bound = try #require(stagesW[1]["lower_bound"] as? Double)
-        #expect(abs(bound - (1 - h)) <= 1e-8)
+        #expect(abs(bound - priced) <= 1e-8)
+        #expect(bound <= 1 - h + 1e-12)
         #expect(try #require(stagesW[1]["gap"] as? Double) <= 0.01)
 
         // A certificate naming a link the problem lacks is refused with its path.

@@ -33,6 +33,7 @@ extension SolverRun {
     /// last z at these weights (one pass); a new search when one is due. Adopts a better
     /// certificate (raising `bestBound`) and returns the hold-aware bound at these weights
     /// (−∞ when none was evaluated).
+    @discardableResult
     func holdPass(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) -> Double {
         guard k > 0 else { return -.infinity }
         let due = holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target)

@@ -54,6 +54,19 @@ final class SolverRun {
     let cum: UnsafeMutablePointer<Double>
     let util: UnsafeMutablePointer<Double>
     let weight: UnsafeMutablePointer<Double>
+    /// Hold prices: holdWeight[j·E + e] = exp((u_e^j − M_j)/μ) for the held rows j < k of the
+    /// current stage, M_j the MLU that stage j reached (on the scale of `weight`, whose top link
+    /// weighs 1): a held row at its own maximum weighs like the top link, and more as it nears
+    /// its cap. Moves price them, so flow of a higher priority leaves the links where its row is
+    /// full before a hold blocks a move there; the certification pass uses them as the hold
+    /// multipliers z.
+    let holdWeight: UnsafeMutablePointer<Double>
+    /// H_j (the hold caps) and M_j of the current stage's held rows j < k.
+    let holdCap: UnsafeMutablePointer<Double>
+    let holdCenter: UnsafeMutablePointer<Double>
+    /// Per demand: the cheapest-path cost under the link weights alone (no hold prices) in the
+    /// last certification pass, normalized like `dual`.
+    let plainCost: UnsafeMutablePointer<Double>
     /// The normalized link weights behind the current stage's best bound.
     let dual: UnsafeMutablePointer<Double>
     let active: UnsafeMutablePointer<Int32>
@@ -112,6 +125,10 @@ final class SolverRun {
         cum = filled(max(1, buffers.levels.count) * problem.linkCount, 0)
         util = filled(problem.linkCount, 0)
         weight = filled(problem.linkCount, 0)
+        holdWeight = filled(max(1, buffers.levels.count) * problem.linkCount, 0)
+        holdCap = filled(max(1, buffers.levels.count), 0)
+        holdCenter = filled(max(1, buffers.levels.count), 0)
+        plainCost = filled(problem.demandCount, .infinity)
         dual = filled(problem.linkCount, 0)
         active = filled(problem.demandCount, Int32(0))
         hot = filled(problem.demandCount, Int32(0))
@@ -121,7 +138,7 @@ final class SolverRun {
     }
 
     deinit {
-        for p in [load, volume, flow, cum, util, weight, dual, passCost, bestCost] { p.deallocate() }
+        for p in [load, volume, flow, cum, util, weight, holdWeight, holdCap, holdCenter, plainCost, dual, passCost, bestCost] { p.deallocate() }
         hot.deallocate()
         mark.deallocate()
         active.deallocate()
@@ -267,7 +284,7 @@ final class SolverRun {
             // The previous stage's dual certifies its bound here too (more demands only add terms).
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
             let result = runStage(
-                k, caps: caps, warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
+                k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
                 warmHold: warmStart?.holdDuals[levels[k]],
                 warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
                 previousBound: k > 0 ? stageBound[k - 1] : 0
@@ -425,9 +442,11 @@ final class SolverRun {
         return (b + paths) / sum
     }
 
-    func runStage(_ k: Int, caps: [Double], warmMu: Double?, warmDual: [Double]?, warmHold: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
+    func runStage(_ k: Int, caps: [Double], held: [Double], warmMu: Double?, warmDual: [Double]?, warmHold: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
         let E = linkCount
         let logE = log(Double(max(2, liveLinkCount)))
+        for j in 0..<k { holdCap[j] = j < caps.count && caps[j].isFinite && caps[j] > 0 ? caps[j] : .infinity }
+        for j in 0..<k { holdCenter[j] = holdCap[j].isFinite ? held[j] : .infinity }
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
         let coldMu = mu
@@ -472,6 +491,7 @@ final class SolverRun {
         // cannot see) ends instead of sweeping to the limit.
         var bestTop = Double.infinity
         var lastImprovement = 0
+        var lastHalving = 0
         // Warm: the previous certificate stays fixed, so its bound needs no re-evaluation while
         // flows move; only demands with flow on links above it are moved (restricted sweeps),
         // until the MLU is within the gap of that bound or progress stalls (then full sweeps).
@@ -487,6 +507,7 @@ final class SolverRun {
                 restrictedMu = muR
                 let inverse = 1 / muR
                 for e in 0..<E { weight[e] = invCap[e] > 0 ? exp(max(-700, (util[e] - top) * inverse)) : 0 }
+                refreshHoldWeights(k, mu: muR)
                 let hotCount = demandsAbove(threshold, k)
                 sweep(k, caps: capsBuffer, center: top, mu: muR, list: hot, count: hotCount, above: threshold)
                 sweeps += 1
@@ -517,6 +538,7 @@ final class SolverRun {
                 weight[e] = w
                 sum += w
             }
+            refreshHoldWeights(k, mu: mu)
             // No usable weights (no live link): nothing to price; keep the best bound certified so far.
             guard sum > 0, sum.isFinite else { return StageResult(mlu: top, bound: min(bestBound, top), sweeps: sweeps, mu: mu) }
             // After restricted rounds (a warm start), at this fine μ only the demands with flow on
@@ -538,35 +560,66 @@ final class SolverRun {
                 continue
             }
             let inv = 1 / sum
-            var bound = 0.0
-            for e in 0..<E where weight[e] > 0 { bound += weight[e] * inv * load[e] * invCap[e] }
-            var current = 0.0
+            // Certify: y = weight/Σ weight on row k and, for the held rows, z = holdWeight/Σ
+            // weight (the smoothed stage problem's own multipliers); also the plain bound (z = 0),
+            // and whichever is higher is kept. Every term is computed in one pass over the paths.
+            var loadTerm = 0.0
+            for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * load[e] * invCap[e] }
+            var holdTerm = 0.0
+            for j in 0..<k where holdCap[j].isFinite {
+                let h = holdCap[j]
+                let row = holdWeight + j * E
+                for e in 0..<E where row[e] > 0 { holdTerm += row[e] * (load[e] * invCap[e] - h) }
+            }
+            var plainPaths = 0.0, pricedPaths = 0.0, current = 0.0, freeGap = 0.0
             if listCount < activeCount {
                 // The demands left out: cost 0 (a lower estimate) in the stored certificate.
-                for a in 0..<activeCount { passCost[Int(active[a])] = 0 }
+                for a in 0..<activeCount {
+                    passCost[Int(active[a])] = 0
+                    plainCost[Int(active[a])] = 0
+                }
             }
             for a in 0..<listCount {
                 let d = Int(list[a])
-                var best = Double.infinity
+                let q = level[d]
+                var bestPlain = Double.infinity, best = Double.infinity
                 var used = 0.0
                 for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
-                    let c = pathCost(p, weight)
-                    if c < best { best = c }
-                    used += flow[p] * c
+                    let (c, held) = pathCosts(p, q, k)
+                    if c < bestPlain { bestPlain = c }
+                    let priced = c + held
+                    if priced < best { best = priced }
+                    used += flow[p] * priced
                 }
-                bound += volume[d] * best * inv
+                // The demands no cap applies to (no held or forward-capped row): their moves
+                // are never blocked.
+                if q >= capsBuffer.count { freeGap += used - volume[d] * best }
+                plainPaths += volume[d] * bestPlain
+                pricedPaths += volume[d] * best
+                plainCost[d] = bestPlain * inv
                 passCost[d] = best * inv
-                current += used * inv
+                current += used
             }
-            if bound > bestBound {
-                bestBound = bound
+            let bound = (loadTerm + plainPaths) * inv
+            let priced = k > 0 ? (loadTerm + holdTerm + pricedPaths) * inv : bound
+            if max(bound, priced) > bestBound {
                 for e in 0..<E { dual[e] = weight[e] * inv }
-                bestCost.update(from: passCost, count: demandCount)
+                if priced > bound {
+                    bestBound = priced
+                    holdZ = [Double](unsafeUninitializedCapacity: k * E) { out, n in
+                        for i in 0..<(k * E) { out[i] = holdWeight[i] * inv }
+                        n = k * E
+                    }
+                    bestCost.update(from: passCost, count: demandCount)
+                } else {
+                    bestBound = bound
+                    holdZ = []
+                    bestCost.update(from: plainCost, count: demandCount)
+                }
                 bestCostValid = true
-                holdZ = []
             }
             // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
-            let holdValue = holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
+            holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
             let gap = relativeGap(top, lowerBound: bestBound)
             if top < bestTop * (1 - target / 50) {
                 bestTop = top
@@ -580,31 +633,38 @@ final class SolverRun {
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
-            // Smoothed duality gap: y·u − (lower bound of y) = Σ_d v_d (current cost − cheapest).
-            var loadTerm = 0.0
-            for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * inv * load[e] * invCap[e] }
-            // (With holds priced: the hold-aware bound at these weights, whose gap the holds do not inflate.)
-            let smoothedGap = (loadTerm + current) - max(bound, holdValue)
+            // Smoothed duality gap of the stage problem with its holds priced:
+            // Σ_d (current cost − v_d·cheapest) under y and z.
+            let smoothedGap = max(0, current - pricedPaths) * inv
             let muFloor = target * max(top, 1e-12) / (64 * logE)
-            if smoothedGap < mu * logE, mu > muFloor {
+            // Moves that a cap blocks keep the smoothed gap open at any μ. So μ is also halved
+            // when the MLU has stopped improving for 4 sweeps while the demands that no cap
+            // applies to are balanced (their part of the gap is below the smoothing error).
+            let stuck = sweeps - lastImprovement >= 4 && sweeps - lastHalving >= 4 && max(0, freeGap) * inv < mu * logE
+            if smoothedGap < mu * logE || stuck, mu > muFloor {
+                lastHalving = sweeps
                 mu = max(muFloor, mu / 2)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+                refreshHoldWeights(k, mu: mu)
             } else if warm, restrictedMu == nil, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
                 // smoothing error matches the gap the first certification found.
                 mu = min(coldMu, smoothedGap / logE)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+                refreshHoldWeights(k, mu: mu)
             } else if let restrictedMu, sweeps == firstFull + 1, restrictedMu > mu, smoothedGap > 16 * mu * logE {
                 // One sweep at the previous answer's μ did not balance what the restricted rounds
                 // left: far from optimal at this μ, continue at theirs.
                 mu = min(coldMu, restrictedMu)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+                refreshHoldWeights(k, mu: mu)
             } else if warm, mu < coldMu, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
                 // move lifts a link by at most μ, and the bound did not rise): coarsen μ.
                 mu = min(coldMu, mu * 2)
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
+                refreshHoldWeights(k, mu: mu)
             }
             previousGap = gap
             sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount)
@@ -612,19 +672,77 @@ final class SolverRun {
         }
     }
 
+    /// Gradient g, curvature h (times μ) and the largest 1/c of moving flow onto path `p` of a
+    /// demand of level `q` in stage `k`: row k's weights, plus the hold weights of the held
+    /// rows q…k−1 that the demand's flow also counts in.
     @inline(__always)
-    func price(_ p: Int) -> (g: Double, h: Double, maxInv: Double) {
+    func price(_ p: Int, _ q: Int, _ k: Int) -> (g: Double, h: Double, maxInv: Double) {
         var g = 0.0, h = 0.0, m = 0.0
-        for i in linkStart[p]..<linkStart[p + 1] {
-            let e = Int(links[i])
-            let c = invCap[e]
-            let wc = weight[e] * c
-            g += wc
-            h += wc * c
-            if c > m { m = c }
+        if q >= k {
+            for i in linkStart[p]..<linkStart[p + 1] {
+                let e = Int(links[i])
+                let c = invCap[e]
+                let wc = weight[e] * c
+                g += wc
+                h += wc * c
+                if c > m { m = c }
+            }
+        } else {
+            let E = linkCount
+            for i in linkStart[p]..<linkStart[p + 1] {
+                let e = Int(links[i])
+                let c = invCap[e]
+                var w = weight[e]
+                var j = q
+                while j < k {
+                    w += holdWeight[j * E + e]
+                    j += 1
+                }
+                let wc = w * c
+                g += wc
+                h += wc * c
+                if c > m { m = c }
+            }
         }
         return (g, h, m)
     }
+
+    /// Path `p`'s price under the link weights alone, and what the hold weights of rows q…k−1
+    /// add to it (0 when q ≥ k).
+    @inline(__always)
+    func pathCosts(_ p: Int, _ q: Int, _ k: Int) -> (plain: Double, held: Double) {
+        var c = 0.0, held = 0.0
+        let E = linkCount
+        for i in linkStart[p]..<linkStart[p + 1] {
+            let e = Int(links[i])
+            let ic = invCap[e]
+            c += weight[e] * ic
+            var j = q
+            while j < k {
+                held += holdWeight[j * E + e] * ic
+                j += 1
+            }
+        }
+        return (c, held)
+    }
+
+    /// holdWeight for the held rows j < k at smoothing μ, from the current flows.
+    func refreshHoldWeights(_ k: Int, mu: Double) {
+        let E = linkCount
+        let inverseMu = 1 / mu
+        for j in 0..<k {
+            let row = holdWeight + j * E
+            let h = holdCenter[j]
+            let flows = cum + j * E
+            for e in 0..<E {
+                row[e] = invCap[e] > 0 && h.isFinite ? holdPrice(((load[e] + flows[e]) * invCap[e] - h) * inverseMu) : 0
+            }
+        }
+    }
+
+    /// exp(x) for a hold weight; 0 below e⁻⁴⁰ (a row that far under its maximum does not bind).
+    @inline(__always)
+    func holdPrice(_ x: Double) -> Double { x < -40 ? 0 : exp(min(600, x)) }
 
     @inline(__always)
     func shift(_ delta: Double, path p: Int, from q: Int, to k: Int, center: Double, mu: Double) {
@@ -638,9 +756,22 @@ final class SolverRun {
                 cum[j * E + e] += delta
                 j += 1
             }
-            let u = (load[e] + cum[k * E + e]) * invCap[e]
+            let c = invCap[e]
+            let u = (load[e] + cum[k * E + e]) * c
             util[e] = u
-            weight[e] = exp(min(600, (u - center) * inverseMu))
+            if q < k {
+                // Rows q…k−1 rose by the same δ/c as row k: one exp for all their weights
+                // (hold weights under e⁻⁴⁰ at the last refresh stay 0 until the next one).
+                let factor = exp(min(600, delta * c * inverseMu))
+                weight[e] = min(weight[e] * factor, 1e260)
+                var h = q
+                while h < k {
+                    holdWeight[h * E + e] *= factor
+                    h += 1
+                }
+            } else {
+                weight[e] = exp(min(600, (u - center) * inverseMu))
+            }
         }
     }
 
@@ -705,19 +836,19 @@ final class SolverRun {
             let d = Int(list[a])
             let first = pathStart[d], end = pathStart[d + 1]
             if end - first < 2 { continue }
+            let q = level[d]
             var cheapest = -1
             var cheapestCost = Double.infinity
             for p in first..<end where pathLive[p] {
-                let c = price(p).g
+                let c = price(p, q, k).g
                 if c < cheapestCost { cheapestCost = c; cheapest = p }
             }
             if cheapest < 0 { continue }
-            let q = level[d]
             let tiny = 1e-12 * volume[d]
             for p in first..<end where p != cheapest && flow[p] > tiny && pathLive[p] {
                 if above < .infinity, !crosses(p, above: above) { continue }
-                let from = price(p)
-                let to = price(cheapest)
+                let from = price(p, q, k)
+                let to = price(cheapest, q, k)
                 if from.g <= to.g { continue }
                 var delta = mu * (from.g - to.g) / (from.h + to.h)
                 // Trust region: no link of the target path rises more than μ in one move.

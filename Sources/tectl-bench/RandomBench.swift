@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import TECore
+
+/// `tectl-bench solve-random`: many small random instances (random paths over random links,
+/// 1–4 priorities, often tight), each solved by tectl and by the exact LP; prints how far each
+/// priority stage of tectl's answer is above the LP's, and the worst.
+///
+/// Unlike the fabric instances of `solve`, these have no structure to lean on: flat optima,
+/// single-path demands, and holds of earlier priorities that bind on many links at once.
+struct RandomBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "solve-random",
+        abstract: "tectl solve vs the exact LP on many small random multi-priority instances.",
+        discussion: "Needs `pip install scipy numpy` for the LP (scripts/lp_reference.py)."
+    )
+
+    @Option(help: "How many instances.")
+    var count = 100
+
+    @Option(help: "Seed of the first instance (instance i uses seed + i).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Directory for the generated problem files.")
+    var out = "/tmp/tectl-bench-random"
+
+    @Option(help: "The LP reference script.")
+    var lpScript = "scripts/lp_reference.py"
+
+    @Option(help: "Python interpreter for the LP.")
+    var python = "python3"
+
+    @Option(help: "Certified gap tectl stops at.")
+    var gap = 0.01
+
+    @Flag(help: "Print every instance, not only those with a stage more than the gap above the LP.")
+    var verbose = false
+
+    /// A random instance: 20–400 links, 10–800 demands with 1–8 paths of 1–5 distinct links,
+    /// 1–4 priorities; in 60% of them capacities sit 0–15% above a random single-path routing
+    /// (tight), and 20% of the links carry unsteered load.
+    static func make(seed: UInt64) -> SolveProblem {
+        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 5)
+        let linkCount = [20, 60, 150, 400][rng.int(4)]
+        let demandCount = [10, 50, 200, 800][rng.int(4)]
+        let priorities = 1 + rng.int(4)
+        var capacity = (0..<linkCount).map { _ in [10.0, 25, 40, 100, 400][rng.int(5)] }
+        var volume: [Double] = []
+        var priority: [Int] = []
+        var paths: [[[Int]]] = []
+        for _ in 0..<demandCount {
+            let elephant = rng.uniform() < 0.1
+            volume.append(rng.uniform(0.1, 10) * (elephant ? 20 : 1))
+            priority.append(rng.int(priorities))
+            paths.append((0..<(1 + rng.int(8))).map { _ in
+                var chosen: [Int] = []
+                let length = 1 + rng.int(5)
+                while chosen.count < length {
+                    let e = rng.int(linkCount)
+                    if !chosen.contains(e) { chosen.append(e) }
+                }
+                return chosen
+            })
+        }
+        if rng.uniform() < 0.6 {
+            var used = [Double](repeating: 0, count: linkCount)
+            for (d, ps) in paths.enumerated() { for e in ps[rng.int(ps.count)] { used[e] += volume[d] } }
+            let factor = rng.uniform(1.0, 1.15)
+            for e in 0..<linkCount { capacity[e] = max(1, used[e] * factor) }
+        }
+        var problem = SolveProblem()
+        for e in 0..<linkCount {
+            let load = rng.uniform() < 0.2 ? capacity[e] * rng.uniform(0, 0.5) : 0
+            problem.addLink(name: "l\(e)", capacity: (capacity[e] * 1000).rounded() / 1000, load: (load * 1000).rounded() / 1000)
+        }
+        for d in 0..<demandCount {
+            problem.addDemand(name: "d\(d)", volume: (volume[d] * 1000).rounded() / 1000, priority: priority[d], paths: paths[d])
+        }
+        return problem
+    }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var above = 0, uncertified = 0, compared = 0
+        var worst = (gap: 0.0, seed: seed)
+        var stageGaps: [Double] = []
+        for i in 0..<UInt64(count) {
+            let s = seed &+ i
+            let problem = Self.make(seed: s)
+            let file = "\(out)/random-\(s).json"
+            try InstanceGenerator.json(problem).write(toFile: file, atomically: true, encoding: .utf8)
+            // The same bytes tectl solve would read.
+            let parsed = try SolveProblemParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
+            let solution = MLUSolver.solve(parsed, options: SolveOptions(gap: gap))
+            let lp = try lpStages(file)
+            guard lp.count == solution.stages.count else {
+                print("seed \(s): the LP answered \(lp.count) stages, tectl \(solution.stages.count)")
+                continue
+            }
+            compared += 1
+            var instanceWorst = -Double.infinity
+            for (stage, optimum) in zip(solution.stages, lp) {
+                let g = optimum > 0 ? (stage.mlu - optimum) / optimum : 0
+                stageGaps.append(g)
+                instanceWorst = max(instanceWorst, g)
+            }
+            let certified = solution.stages.map(\.gap).max() ?? 0
+            if instanceWorst > gap + 1e-9 { above += 1 }
+            if certified > gap + 1e-9 { uncertified += 1 }
+            if instanceWorst > worst.gap { worst = (instanceWorst, s) }
+            if verbose || instanceWorst > gap + 1e-9 {
+                let stages = zip(solution.stages, lp).map { String(format: "%.4f/%.4f", $0.mlu, $1) }.joined(separator: " ")
+                print("seed \(s): \(parsed.linkCount) links, \(parsed.demandCount) demands, \(solution.stages.count) priorities; "
+                    + String(format: "worst stage %+.2f%% vs LP; certified %.2f%%; ", instanceWorst * 100, certified * 100)
+                    + "tectl/LP per stage \(stages)")
+            }
+        }
+        let sorted = stageGaps.sorted()
+        let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        print(String(format: "%d instances, %d stages: %d with a stage more than %.1f%% above the LP (worst %+.2f%%, seed %llu); "
+            + "median stage %+.3f%%; %d stopped above the asked certified gap",
+            compared, stageGaps.count, above, gap * 100, worst.gap * 100, worst.seed, median * 100, uncertified))
+    }
+
+    /// Per-priority optima from the LP script (whole priorities in order).
+    func lpStages(_ file: String) throws -> [Double] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, lpScript, file]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("\(lpScript) \(file): exit \(process.terminationStatus)")
+        }
+        return (object["priorities"] as? [[String: Any]] ?? []).compactMap { $0["mlu"] as? Double }
+    }
+}
