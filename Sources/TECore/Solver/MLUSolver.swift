@@ -61,6 +61,9 @@ final class SolverRun {
     /// full before a hold blocks a move there; the certification pass uses them as the hold
     /// multipliers z.
     let holdWeight: UnsafeMutablePointer<Double>
+    /// Whether the current stage prices its held rows (from its first stall on; until then
+    /// holdWeight is 0).
+    var holdPricing = false
     /// H_j (the hold caps) and M_j of the current stage's held rows j < k.
     let holdCap: UnsafeMutablePointer<Double>
     let holdCenter: UnsafeMutablePointer<Double>
@@ -447,6 +450,8 @@ final class SolverRun {
         let logE = log(Double(max(2, liveLinkCount)))
         for j in 0..<k { holdCap[j] = j < caps.count && caps[j].isFinite && caps[j] > 0 ? caps[j] : .infinity }
         for j in 0..<k { holdCenter[j] = holdCap[j].isFinite ? held[j] : .infinity }
+        holdPricing = false
+        holdWeight.update(repeating: 0, count: max(1, k * E))
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
         let coldMu = mu
@@ -566,7 +571,9 @@ final class SolverRun {
             var loadTerm = 0.0
             for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * load[e] * invCap[e] }
             var holdTerm = 0.0
-            for j in 0..<k where holdCap[j].isFinite {
+            // Rows priced from level `priced` on: none (k) until the stage prices its holds.
+            let pricedFrom = holdPricing ? 0 : k
+            for j in pricedFrom..<k where holdCap[j].isFinite {
                 let h = holdCap[j]
                 let row = holdWeight + j * E
                 for e in 0..<E where row[e] > 0 { holdTerm += row[e] * (load[e] * invCap[e] - h) }
@@ -585,7 +592,7 @@ final class SolverRun {
                 var bestPlain = Double.infinity, best = Double.infinity
                 var used = 0.0
                 for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
-                    let (c, held) = pathCosts(p, q, k)
+                    let (c, held) = pathCosts(p, max(q, pricedFrom), k)
                     if c < bestPlain { bestPlain = c }
                     let priced = c + held
                     if priced < best { best = priced }
@@ -637,10 +644,19 @@ final class SolverRun {
             // Σ_d (current cost − v_d·cheapest) under y and z.
             let smoothedGap = max(0, current - pricedPaths) * inv
             let muFloor = target * max(top, 1e-12) / (64 * logE)
-            // Moves that a cap blocks keep the smoothed gap open at any μ. So μ is also halved
-            // when the MLU has stopped improving for 4 sweeps while the demands that no cap
-            // applies to are balanced (their part of the gap is below the smoothing error).
-            let stuck = sweeps - lastImprovement >= 4 && sweeps - lastHalving >= 4 && max(0, freeGap) * inv < mu * logE
+            // A stage whose MLU has not improved for 8 sweeps starts pricing its held rows: moves
+            // blocked by full held rows are the usual cause (priced, the flow of higher
+            // priorities leaves those links first). Stages that never stall move as before.
+            if k > 0, !holdPricing, sweeps - lastImprovement >= 8 {
+                holdPricing = true
+                lastHalving = sweeps
+                refreshHoldWeights(k, mu: mu)
+            }
+            // Moves that a cap blocks keep the smoothed gap open at any μ. So, once held rows are
+            // priced, μ is also halved when the MLU has stopped improving for 4 sweeps while the
+            // demands that no cap applies to are balanced (their share of the gap is below the
+            // smoothing error).
+            let stuck = holdPricing && sweeps - lastImprovement >= 4 && sweeps - lastHalving >= 4 && max(0, freeGap) * inv < mu * logE
             if smoothedGap < mu * logE || stuck, mu > muFloor {
                 lastHalving = sweeps
                 mu = max(muFloor, mu / 2)
@@ -677,32 +693,37 @@ final class SolverRun {
     /// rows q…k−1 that the demand's flow also counts in.
     @inline(__always)
     func price(_ p: Int, _ q: Int, _ k: Int) -> (g: Double, h: Double, maxInv: Double) {
+        if q < k { return heldPrice(p, q, k) }
         var g = 0.0, h = 0.0, m = 0.0
-        if q >= k {
-            for i in linkStart[p]..<linkStart[p + 1] {
-                let e = Int(links[i])
-                let c = invCap[e]
-                let wc = weight[e] * c
-                g += wc
-                h += wc * c
-                if c > m { m = c }
+        for i in linkStart[p]..<linkStart[p + 1] {
+            let e = Int(links[i])
+            let c = invCap[e]
+            let wc = weight[e] * c
+            g += wc
+            h += wc * c
+            if c > m { m = c }
+        }
+        return (g, h, m)
+    }
+
+    /// `price` with the hold weights of rows q…k−1 (only once a stage prices its holds).
+    @inline(never)
+    func heldPrice(_ p: Int, _ q: Int, _ k: Int) -> (g: Double, h: Double, maxInv: Double) {
+        var g = 0.0, h = 0.0, m = 0.0
+        let E = linkCount
+        for i in linkStart[p]..<linkStart[p + 1] {
+            let e = Int(links[i])
+            let c = invCap[e]
+            var w = weight[e]
+            var j = q
+            while j < k {
+                w += holdWeight[j * E + e]
+                j += 1
             }
-        } else {
-            let E = linkCount
-            for i in linkStart[p]..<linkStart[p + 1] {
-                let e = Int(links[i])
-                let c = invCap[e]
-                var w = weight[e]
-                var j = q
-                while j < k {
-                    w += holdWeight[j * E + e]
-                    j += 1
-                }
-                let wc = w * c
-                g += wc
-                h += wc * c
-                if c > m { m = c }
-            }
+            let wc = w * c
+            g += wc
+            h += wc * c
+            if c > m { m = c }
         }
         return (g, h, m)
     }
@@ -728,6 +749,7 @@ final class SolverRun {
 
     /// holdWeight for the held rows j < k at smoothing μ, from the current flows.
     func refreshHoldWeights(_ k: Int, mu: Double) {
+        guard holdPricing else { return }
         let E = linkCount
         let inverseMu = 1 / mu
         for j in 0..<k {
@@ -759,7 +781,7 @@ final class SolverRun {
             let c = invCap[e]
             let u = (load[e] + cum[k * E + e]) * c
             util[e] = u
-            if q < k {
+            if q < k, holdPricing {
                 // Rows q…k−1 rose by the same δ/c as row k: one exp for all their weights
                 // (hold weights under e⁻⁴⁰ at the last refresh stay 0 until the next one).
                 let factor = exp(min(600, delta * c * inverseMu))
@@ -837,18 +859,20 @@ final class SolverRun {
             let first = pathStart[d], end = pathStart[d + 1]
             if end - first < 2 { continue }
             let q = level[d]
+            // The level whose held rows the prices include: none until the stage prices them.
+            let r = holdPricing ? q : k
             var cheapest = -1
             var cheapestCost = Double.infinity
             for p in first..<end where pathLive[p] {
-                let c = price(p, q, k).g
+                let c = price(p, r, k).g
                 if c < cheapestCost { cheapestCost = c; cheapest = p }
             }
             if cheapest < 0 { continue }
             let tiny = 1e-12 * volume[d]
             for p in first..<end where p != cheapest && flow[p] > tiny && pathLive[p] {
                 if above < .infinity, !crosses(p, above: above) { continue }
-                let from = price(p, q, k)
-                let to = price(cheapest, q, k)
+                let from = price(p, r, k)
+                let to = price(cheapest, r, k)
                 if from.g <= to.g { continue }
                 var delta = mu * (from.g - to.g) / (from.h + to.h)
                 // Trust region: no link of the target path rises more than μ in one move.
