@@ -497,6 +497,7 @@ final class SolverRun {
         var bestTop = Double.infinity
         var lastImprovement = 0
         var lastHalving = 0
+        var pricingSince = 0
         // Warm: the previous certificate stays fixed, so its bound needs no re-evaluation while
         // flows move; only demands with flow on links above it are moved (restricted sweeps),
         // until the MLU is within the gap of that bound or progress stalls (then full sweeps).
@@ -636,7 +637,8 @@ final class SolverRun {
             if sweeps - lastImprovement >= 3, capsBuffer.count > k {
                 capsBuffer.removeSubrange(k...)
             }
-            let stalled = sweeps - lastImprovement >= 200
+            // (Pricing the holds gets 200 sweeps: it often creeps on for thousands, 0.02% a time.)
+            let stalled = sweeps - lastImprovement >= 200 || (holdPricing && sweeps - pricingSince >= 200)
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
@@ -649,6 +651,7 @@ final class SolverRun {
             // priorities leaves those links first). Stages that never stall move as before.
             if k > 0, !holdPricing, sweeps - lastImprovement >= 8 {
                 holdPricing = true
+                pricingSince = sweeps
                 lastHalving = sweeps
                 refreshHoldWeights(k, mu: mu)
             }
