@@ -572,7 +572,7 @@ final class SolverRun {
             var loadTerm = 0.0
             for e in 0..<E where weight[e] > 0 { loadTerm += weight[e] * load[e] * invCap[e] }
             var holdTerm = 0.0
-            // Rows priced from level `priced` on: none (k) until the stage prices its holds.
+            // Held rows priced from level `pricedFrom` on: none (k) until the stage prices them.
             let pricedFrom = holdPricing ? 0 : k
             for j in pricedFrom..<k where holdCap[j].isFinite {
                 let h = holdCap[j]
