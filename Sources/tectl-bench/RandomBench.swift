@@ -124,17 +124,9 @@ struct RandomBench: ParsableCommand {
 
     /// Per-priority optima from the LP script (whole priorities in order).
     func lpStages(_ file: String) throws -> [Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, lpScript, file]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("\(lpScript) \(file): exit \(process.terminationStatus)")
+        let (data, _) = try runCommand(python, [lpScript, file])
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("\(lpScript) \(file): no JSON answer")
         }
         return (object["priorities"] as? [[String: Any]] ?? []).compactMap { $0["mlu"] as? Double }
     }

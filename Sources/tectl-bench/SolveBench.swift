@@ -171,30 +171,6 @@ struct SolveBench: ParsableCommand {
         printSummary(rows)
     }
 
-    /// Runs a whole command and times it; with `timeout`, a command that exits 124 (timeout(1)
-    /// stopped it) answers no output.
-    func runCommand(_ path: String, _ args: [String], timeout: Double? = nil) throws -> (Data, Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
-        process.arguments = path.contains("/") ? args : [path] + args
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let seconds = (clock.now - t0).seconds
-        // timeout(1) exits 124, or dies of the KILL it sent (status 9 as a signal, or 137).
-        if timeout != nil, process.terminationStatus == 124 || process.terminationStatus == 137 || process.terminationReason == .uncaughtSignal {
-            return (Data(), seconds)
-        }
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("\(path) \(args.joined(separator: " ")): exit \(process.terminationStatus)")
-        }
-        return (data, seconds)
-    }
-
     /// Unbuffered, so progress shows while the LP runs.
     func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
@@ -231,4 +207,28 @@ struct SolveBench: ParsableCommand {
 
 extension Duration {
     var milliseconds: Double { seconds * 1000 }
+}
+
+/// Runs a whole command and times it; with `timeout`, a command that exits 124 (timeout(1)
+/// stopped it) answers no output.
+func runCommand(_ path: String, _ args: [String], timeout: Double? = nil) throws -> (Data, Double) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
+    process.arguments = path.contains("/") ? args : [path] + args
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    let clock = ContinuousClock()
+    let t0 = clock.now
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let seconds = (clock.now - t0).seconds
+    // timeout(1) exits 124, or dies of the KILL it sent (status 9 as a signal, or 137).
+    if timeout != nil, process.terminationStatus == 124 || process.terminationStatus == 137 || process.terminationReason == .uncaughtSignal {
+        return (Data(), seconds)
+    }
+    guard process.terminationStatus == 0 else {
+        throw ValidationError("\(path) \(args.joined(separator: " ")): exit \(process.terminationStatus)")
+    }
+    return (data, seconds)
 }
