@@ -31,22 +31,17 @@ extension SolverRun {
     /// The hold-aware step of a certification pass of stage `k` at the current weights
     /// (`weight`·`inverseSum`): once a search has found that holds bind, the bound with the
     /// last z at these weights (one pass); a new search when one is due. Adopts a better
-    /// certificate (raising `bestBound`) and returns the hold-aware bound at these weights
-    /// (−∞ when none was evaluated).
-    @discardableResult
-    func holdPass(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) -> Double {
-        guard k > 0 else { return -.infinity }
+    /// certificate (raising `bestBound`).
+    func holdPass(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) {
+        guard k > 0 else { return }
         let due = holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target)
-        var value = -Double.infinity
         if due {
             let found = tryHoldBound(k, inverseSum: inv, plain: plain, caps: caps, floor: bestBound, sweeps: sweeps)
             if let found, found.value > bestBound {
-                value = found.value
                 adopt(found, bestBound: &bestBound)
                 holdSearch.z = found.z
                 holdSearch.misses = 0
             } else {
-                value = found?.value ?? value
                 holdSearch.misses += 1
             }
         } else if !holdSearch.z.isEmpty, relativeGap(top, lowerBound: bestBound) > target {
@@ -55,7 +50,7 @@ extension SolverRun {
             for e in 0..<E where invCap[e] > 0 { y[e] = weight[e] * inv }
             let z = holdSearch.z
             let holds = Array(caps.prefix(k))
-            value = y.withUnsafeBufferPointer { yb in
+            let value = y.withUnsafeBufferPointer { yb in
                 z.withUnsafeBufferPointer { zb in
                     guard let yp = yb.baseAddress else { return -Double.infinity }
                     return holdBound(k, y: yp, z: zb.baseAddress, rows: k, holds: holds)
@@ -65,7 +60,6 @@ extension SolverRun {
                 adopt((value, y, z, Array(UnsafeBufferPointer(start: passCost, count: demandCount))), bestBound: &bestBound)
             }
         }
-        return value
     }
 
     /// Makes a hold-aware certificate the stage's best: `dual`, `holdZ`, `bestCost`.

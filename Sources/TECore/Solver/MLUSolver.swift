@@ -64,9 +64,6 @@ final class SolverRun {
     /// Whether the current stage prices its held rows (from its first stall on; until then
     /// holdWeight is 0).
     var holdPricing = false
-    /// H_j (the hold caps) and M_j of the current stage's held rows j < k.
-    let holdCap: UnsafeMutablePointer<Double>
-    let holdCenter: UnsafeMutablePointer<Double>
     /// Per demand: the cheapest-path cost under the link weights alone (no hold prices) in the
     /// last certification pass, normalized like `dual`.
     let plainCost: UnsafeMutablePointer<Double>
@@ -129,8 +126,6 @@ final class SolverRun {
         util = filled(problem.linkCount, 0)
         weight = filled(problem.linkCount, 0)
         holdWeight = filled(max(1, buffers.levels.count) * problem.linkCount, 0)
-        holdCap = filled(max(1, buffers.levels.count), 0)
-        holdCenter = filled(max(1, buffers.levels.count), 0)
         plainCost = filled(problem.demandCount, .infinity)
         dual = filled(problem.linkCount, 0)
         active = filled(problem.demandCount, Int32(0))
@@ -141,7 +136,7 @@ final class SolverRun {
     }
 
     deinit {
-        for p in [load, volume, flow, cum, util, weight, holdWeight, holdCap, holdCenter, plainCost, dual, passCost, bestCost] { p.deallocate() }
+        for p in [load, volume, flow, cum, util, weight, holdWeight, plainCost, dual, passCost, bestCost] { p.deallocate() }
         hot.deallocate()
         mark.deallocate()
         active.deallocate()
@@ -448,8 +443,10 @@ final class SolverRun {
     func runStage(_ k: Int, caps: [Double], held: [Double], warmMu: Double?, warmDual: [Double]?, warmHold: [Double]?, warmCosts: [Double]?, previousBound: Double) -> StageResult {
         let E = linkCount
         let logE = log(Double(max(2, liveLinkCount)))
-        for j in 0..<k { holdCap[j] = j < caps.count && caps[j].isFinite && caps[j] > 0 ? caps[j] : .infinity }
-        for j in 0..<k { holdCenter[j] = holdCap[j].isFinite ? held[j] : .infinity }
+        // Per held row j < k: whether its hold H_j = caps[j] is a real cap, and the MLU M_j its
+        // hold weights are centred on (∞: none).
+        let holds = (0..<k).map { caps[$0].isFinite && caps[$0] > 0 }
+        let centers = (0..<k).map { holds[$0] ? held[$0] : .infinity }
         holdPricing = false
         holdWeight.update(repeating: 0, count: max(1, k * E))
         var top = refreshUtilization(k)
@@ -513,7 +510,7 @@ final class SolverRun {
                 restrictedMu = muR
                 let inverse = 1 / muR
                 for e in 0..<E { weight[e] = invCap[e] > 0 ? exp(max(-700, (util[e] - top) * inverse)) : 0 }
-                refreshHoldWeights(k, mu: muR)
+                refreshHoldWeights(k, mu: muR, centers: centers)
                 let hotCount = demandsAbove(threshold, k)
                 sweep(k, caps: capsBuffer, center: top, mu: muR, list: hot, count: hotCount, above: threshold)
                 sweeps += 1
@@ -544,7 +541,7 @@ final class SolverRun {
                 weight[e] = w
                 sum += w
             }
-            refreshHoldWeights(k, mu: mu)
+            refreshHoldWeights(k, mu: mu, centers: centers)
             // No usable weights (no live link): nothing to price; keep the best bound certified so far.
             guard sum > 0, sum.isFinite else { return StageResult(mlu: top, bound: min(bestBound, top), sweeps: sweeps, mu: mu) }
             // After restricted rounds (a warm start), at this fine μ only the demands with flow on
@@ -574,8 +571,8 @@ final class SolverRun {
             var holdTerm = 0.0
             // Held rows priced from level `pricedFrom` on: none (k) until the stage prices them.
             let pricedFrom = holdPricing ? 0 : k
-            for j in pricedFrom..<k where holdCap[j].isFinite {
-                let h = holdCap[j]
+            for j in pricedFrom..<k where holds[j] {
+                let h = caps[j]
                 let row = holdWeight + j * E
                 for e in 0..<E where row[e] > 0 { holdTerm += row[e] * (load[e] * invCap[e] - h) }
             }
@@ -653,37 +650,35 @@ final class SolverRun {
                 holdPricing = true
                 pricingSince = sweeps
                 lastHalving = sweeps
-                refreshHoldWeights(k, mu: mu)
+                refreshHoldWeights(k, mu: mu, centers: centers)
             }
             // Moves that a cap blocks keep the smoothed gap open at any μ. So, once held rows are
             // priced, μ is also halved when the MLU has stopped improving for 4 sweeps while the
             // demands that no cap applies to are balanced (their share of the gap is below the
             // smoothing error).
             let stuck = holdPricing && sweeps - lastImprovement >= 4 && sweeps - lastHalving >= 4 && max(0, freeGap) * inv < mu * logE
+            var nextMu = mu
             if smoothedGap < mu * logE || stuck, mu > muFloor {
                 lastHalving = sweeps
-                mu = max(muFloor, mu / 2)
-                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-                refreshHoldWeights(k, mu: mu)
+                nextMu = max(muFloor, mu / 2)
             } else if warm, restrictedMu == nil, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
                 // smoothing error matches the gap the first certification found.
-                mu = min(coldMu, smoothedGap / logE)
-                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-                refreshHoldWeights(k, mu: mu)
+                nextMu = min(coldMu, smoothedGap / logE)
             } else if let restrictedMu, sweeps == firstFull + 1, restrictedMu > mu, smoothedGap > 16 * mu * logE {
                 // One sweep at the previous answer's μ did not balance what the restricted rounds
                 // left: far from optimal at this μ, continue at theirs.
-                mu = min(coldMu, restrictedMu)
-                for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-                refreshHoldWeights(k, mu: mu)
+                nextMu = min(coldMu, restrictedMu)
             } else if warm, mu < coldMu, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
                 // move lifts a link by at most μ, and the bound did not rise): coarsen μ.
-                mu = min(coldMu, mu * 2)
+                nextMu = min(coldMu, mu * 2)
+            }
+            if nextMu != mu {
+                mu = nextMu
                 for e in 0..<E where invCap[e] > 0 { weight[e] = exp((util[e] - center) / mu) }
-                refreshHoldWeights(k, mu: mu)
+                refreshHoldWeights(k, mu: mu, centers: centers)
             }
             previousGap = gap
             sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount)
@@ -750,14 +745,15 @@ final class SolverRun {
         return (c, held)
     }
 
-    /// holdWeight for the held rows j < k at smoothing μ, from the current flows.
-    func refreshHoldWeights(_ k: Int, mu: Double) {
+    /// holdWeight for the held rows j < k at smoothing μ, from the current flows; row j is
+    /// centred on `centers[j]` (∞: the row has no hold, weight 0).
+    func refreshHoldWeights(_ k: Int, mu: Double, centers: [Double]) {
         guard holdPricing else { return }
         let E = linkCount
         let inverseMu = 1 / mu
         for j in 0..<k {
             let row = holdWeight + j * E
-            let h = holdCenter[j]
+            let h = centers[j]
             let flows = cum + j * E
             for e in 0..<E {
                 row[e] = invCap[e] > 0 && h.isFinite ? holdPrice(((load[e] + flows[e]) * invCap[e] - h) * inverseMu) : 0
