@@ -64,6 +64,9 @@ final class SolverRun {
     /// Whether the current stage prices its held rows (from its first stall on; until then
     /// holdWeight is 0).
     var holdPricing = false
+    /// Whether the current stage's moves may lift a link far below the top by more than μ
+    /// (`stepLimit`; a cold stage, from its first stall on).
+    var wideTrust = false
     /// Per demand: the cheapest-path cost under the link weights alone (no hold prices) in the
     /// last certification pass, normalized like `dual`.
     let plainCost: UnsafeMutablePointer<Double>
@@ -448,6 +451,7 @@ final class SolverRun {
         let holds = (0..<k).map { caps[$0].isFinite && caps[$0] > 0 }
         let centers = (0..<k).map { holds[$0] ? held[$0] : .infinity }
         holdPricing = false
+        wideTrust = false
         holdWeight.update(repeating: 0, count: max(1, k * E))
         var top = refreshUtilization(k)
         var mu = max(top, 1e-12) * 0.25 / logE
@@ -646,6 +650,11 @@ final class SolverRun {
             // A stage whose MLU has not improved for 8 sweeps starts pricing its held rows: moves
             // blocked by full held rows are the usual cause (priced, the flow of higher
             // priorities leaves those links first). Stages that never stall move as before.
+            // A stall of a cold stage also widens the trust region (`stepLimit`): flow that only
+            // a detour far below the top can take would otherwise reach it μ·c a move while μ
+            // shrinks. (Warm stages start next to the answer and keep the narrow region: with
+            // the wide one, seed 1's fattree-k16-tight-16k took 13 sweeps instead of 4 after ±5%.)
+            if !warm, sweeps - lastImprovement >= 8 { wideTrust = true }
             if k > 0, !holdPricing, sweeps - lastImprovement >= 8 {
                 holdPricing = true
                 pricingSince = sweeps
@@ -668,8 +677,9 @@ final class SolverRun {
                 nextMu = min(coldMu, smoothedGap / logE)
             } else if let restrictedMu, sweeps == firstFull + 1, restrictedMu > mu, smoothedGap > 16 * mu * logE {
                 // One sweep at the previous answer's μ did not balance what the restricted rounds
-                // left: far from optimal at this μ, continue at theirs.
-                nextMu = min(coldMu, restrictedMu)
+                // left: far from optimal at this μ, continue at theirs, or coarser still where
+                // the smoothed gap asks for it (else the sweeps crawl at a μ far below it).
+                nextMu = min(coldMu, max(restrictedMu, smoothedGap / logE))
             } else if warm, mu < coldMu, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
                 // move lifts a link by at most μ, and the bound did not rise): coarsen μ.
@@ -796,6 +806,27 @@ final class SolverRun {
         }
     }
 
+    /// The wide trust region of a move onto path `to` (in a cold stage that stalled): the most flow
+    /// it may take before one of its links (not shared with `from`) rises by more than μ or, for
+    /// a link more than 2μ below the sweep's centre, comes within μ of the centre. Holding every
+    /// link to μ a move made a demand with much flow on the top link and an idle detour of small
+    /// capacity far below it crawl, μ·c a sweep, for hundreds of sweeps. Stages that do not
+    /// stall, and warm stages, keep the narrow region: on tight fabrics after a warm start the
+    /// wide one piled flow onto links just below the top and took 2–3× the sweeps.
+    @inline(__always)
+    func stepLimit(_ to: Int, from: Int, center: Double, mu: Double) -> Double {
+        var limit = Double.infinity
+        for i in linkStart[to]..<linkStart[to + 1] {
+            let e = Int(links[i])
+            var shared = false
+            for m in linkStart[from]..<linkStart[from + 1] where links[m] == links[i] { shared = true }
+            if shared { continue }
+            let flowLimit = max(mu, center - mu - util[e]) / invCap[e]
+            if flowLimit < limit { limit = flowLimit }
+        }
+        return limit
+    }
+
     /// Room on path `to` for the rows q… with a finite cap (the held stages before k; in a warm
     /// start also the later ones) before any of them passes its cap, not
     /// counting links that `from` shares (flow moved between them leaves those unchanged).
@@ -874,8 +905,12 @@ final class SolverRun {
                 let to = price(cheapest, r, k)
                 if from.g <= to.g { continue }
                 var delta = mu * (from.g - to.g) / (from.h + to.h)
-                // Trust region: no link of the target path rises more than μ in one move.
-                if to.maxInv > 0 { delta = min(delta, mu / to.maxInv) }
+                // Trust region: no link of the target path rises by more than μ in one move (in
+                // a stage that stalled: or, a link far below the sweep's centre, to within μ of
+                // it, `stepLimit`).
+                if to.maxInv > 0, delta * to.maxInv > mu {
+                    delta = wideTrust ? min(delta, stepLimit(cheapest, from: p, center: center, mu: mu)) : mu / to.maxInv
+                }
                 delta = min(delta, flow[p])
                 if q < caps.count { delta = min(delta, room(to: cheapest, from: p, q: q, caps: caps)) }
                 // Prices far below the top underflow (subnormal g, h = 0): 0/0 would poison the
