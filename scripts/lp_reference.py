@@ -4,6 +4,7 @@ solved with HiGHS through scipy.optimize.linprog.
 
     pip install scipy numpy
     python3 scripts/lp_reference.py PROBLEM.json [--splits] [--method highs-ipm|highs-ds|highs]
+                                    [--holds U0,U1,...]
 
 --method picks HiGHS's algorithm (default highs-ipm: interior point with crossover; on the
 benchmark's tight instances it was faster than dual simplex, see docs/solve.md).
@@ -12,6 +13,11 @@ Stage k (priorities in increasing order): minimize t subject to
     load_e + sum_{paths p of demands with priority <= k, e in p} v_d x_p <= c_e t     for every link e
     load_e + sum_{... priority <= j ...} v_d x_p <= c_e U*_j (1 + 1e-9)                for every j < k
     sum_{p of d} x_p = 1, x >= 0
+With --holds, stage k holds each earlier priority j at the given U_j instead of the LP's own
+optimum U*_j (`tectl-bench solve-random --conditional` passes the MLU each priority has in
+tectl's answer): the optimum of stage k given the earlier stages' answers, the conditional
+optimum (a lexicographic optimum can move far when an earlier stage moves within its gap).
+Holds below what the earlier priorities can reach make a stage infeasible: exit 2.
 Prints JSON: {"priorities": [{"priority", "mlu", "seconds"}], "mlu", "seconds"}.
 Demands with no usable path (every path crosses a zero-capacity link, or no path) are left out,
 as tectl does.
@@ -37,6 +43,12 @@ def main():
         k = sys.argv.index("--method")
         method = sys.argv[k + 1]
         args = [a for a in args if a != method]
+    given_holds = None
+    if "--holds" in sys.argv:
+        k = sys.argv.index("--holds")
+        text = sys.argv[k + 1]
+        given_holds = [float(x) for x in text.split(",")]
+        args = [a for a in args if a != text]
     with open(args[0]) as f:
         prob = json.load(f)
     links = prob["links"]
@@ -125,7 +137,8 @@ def main():
             print(json.dumps({"error": f"priority {level}: {res.message}"}))
             sys.exit(2)
         ustar = float(res.x[n_vars])
-        held.append((level, ustar))
+        stage = len(held)
+        held.append((level, given_holds[stage] if given_holds is not None and stage < len(given_holds) else ustar))
         x_final = res.x[:n_vars]
         results.append({"priority": level, "mlu": ustar, "seconds": time.perf_counter() - t0})
     out = {"method": method, "priorities": results, "mlu": results[-1]["mlu"] if results else float(base_util.max() if n_links else 0),
