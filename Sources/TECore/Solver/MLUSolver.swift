@@ -284,12 +284,21 @@ final class SolverRun {
             }
             // The previous stage's dual certifies its bound here too (more demands only add terms).
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
-            let result = runStage(
+            var result = runStage(
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
                 warmHold: warmStart?.holdDuals[levels[k]],
                 warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
                 previousBound: k > 0 ? stageBound[k - 1] : 0
             )
+            // A held stage that stopped above its target: re-solve it over virtual links
+            // (MLUSolver+HeldStage.swift), where holds cannot block a move.
+            let stageTarget = k + 1 < levels.count ? options.gap * 0.75 : options.gap
+            if k > 0, relativeGap(result.mlu, lowerBound: result.bound) > stageTarget,
+               let refined = refineHeldStage(k, caps: Array(caps.prefix(k)), top: result.mlu, bound: result.bound, target: stageTarget) {
+                result.mlu = refined.mlu
+                result.bound = max(result.bound, refined.bound)
+                result.sweeps += refined.sweeps
+            }
             stageDuals.append(Array(UnsafeBufferPointer(start: dual, count: E)))
             // The inherited certificate priced for this stage (more demands: often above the number inherited).
             var inherited = -Double.infinity
