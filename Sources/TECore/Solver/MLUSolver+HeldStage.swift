@@ -37,6 +37,8 @@ extension SolverRun {
                 copy[r * E + e] = virtual.addLink(name: "\(problem.linkNames[e])@\(levels[row])", capacity: problem.capacity[e] * (row == k ? top : caps[row]), load: load[e])
             }
         }
+        // original[v]: the path of this problem behind virtual path v (virtual demand i's paths
+        // are virtual.paths(of: i), in the same order); demandOf[i]: the demand behind it.
         var original: [Int] = []
         var demandOf: [Int] = []
         for a in 0..<activeCount {
@@ -55,20 +57,13 @@ extension SolverRun {
             virtual.addDemand(name: problem.demandNames[d], volume: volume[d], paths: paths)
             demandOf.append(d)
         }
-        func splits() -> [Double] {
-            var s = [Double](repeating: 0, count: original.count)
-            var i = 0
-            for d in demandOf {
-                let first = i
-                var total = 0.0
-                while i < original.count, pathDemandOf(original[i]) == d {
-                    s[i] = flow[original[i]]
-                    total += s[i]
-                    i += 1
-                }
-                if total > 0 { for j in first..<i { s[j] /= total } }
-            }
-            return s
+        // The current split, as the first trial's warm start.
+        var current = [Double](repeating: 0, count: original.count)
+        for i in demandOf.indices {
+            let paths = virtual.paths(of: i)
+            var total = 0.0
+            for v in paths { current[v] = flow[original[v]]; total += current[v] }
+            if total > 0 { for v in paths { current[v] /= total } }
         }
         let rowK = rows.count - 1
         func rowCapacities(_ t: Double) -> [Double] {
@@ -81,7 +76,7 @@ extension SolverRun {
         var low = bound, searchLow = bound, high = top
         var best: SolveSolution?
         var proof: SolveSolution?
-        var start = WarmStart(splits: splits())
+        var start = WarmStart(splits: current)
         let options = SolveOptions(gap: target / 4, maxSweepsPerStage: 600)
         var steps = 0, sweeps = 0
         while relativeGap(high, lowerBound: low) > target, steps < SolverRun.heldRefineSteps {
@@ -117,13 +112,9 @@ extension SolverRun {
         guard let best, high < top else { return certified > bound ? (top, certified, sweeps) : nil }
 
         // Write the better split back, and rebuild every row this run keeps.
-        var i = 0
-        for d in demandOf {
+        for (i, d) in demandOf.enumerated() {
             for p in pathStart[d]..<pathStart[d + 1] { flow[p] = 0 }
-            while i < original.count, pathDemandOf(original[i]) == d {
-                flow[original[i]] = best.split[i] * volume[d]
-                i += 1
-            }
+            for v in virtual.paths(of: i) { flow[original[v]] = best.split[v] * volume[d] }
         }
         let last = max(k, lastRow)
         cum.update(repeating: 0, count: (last + 1) * E)
@@ -167,7 +158,4 @@ extension SolverRun {
         bestCostValid = true
         return b
     }
-
-    @inline(__always)
-    func pathDemandOf(_ p: Int) -> Int { Int(buffers.pathDemand[p]) }
 }

@@ -292,9 +292,8 @@ final class SolverRun {
             )
             // A held stage that stopped above its target: re-solve it over virtual links
             // (MLUSolver+HeldStage.swift), where holds cannot block a move.
-            let stageTarget = k + 1 < levels.count ? options.gap * 0.75 : options.gap
-            if k > 0, relativeGap(result.mlu, lowerBound: result.bound) > stageTarget,
-               let refined = refineHeldStage(k, caps: Array(caps.prefix(k)), top: result.mlu, bound: result.bound, target: stageTarget) {
+            if k > 0, relativeGap(result.mlu, lowerBound: result.bound) > stageTarget(k),
+               let refined = refineHeldStage(k, caps: Array(caps.prefix(k)), top: result.mlu, bound: result.bound, target: stageTarget(k)) {
                 result.mlu = refined.mlu
                 result.bound = max(result.bound, refined.bound)
                 result.sweeps += refined.sweeps
@@ -390,6 +389,11 @@ final class SolverRun {
         var sweeps: Int
         var mu: Double
     }
+
+    /// The certified gap stage `k` stops at: a little below the asked gap for all but the last
+    /// stage (later stages may still raise its MLU within the hold slack, and the final per-stage
+    /// gaps must stay within what was asked).
+    func stageTarget(_ k: Int) -> Double { k + 1 < levels.count ? options.gap * 0.75 : options.gap }
 
     /// Current MLU of stage `k` from cum[k] into `util`.
     func refreshUtilization(_ k: Int) -> Double {
@@ -498,9 +502,7 @@ final class SolverRun {
             }
         }
         var sweeps = 0
-        // A stage stops a little below the asked gap: later stages may still raise its MLU within
-        // the hold slack, and the final per-stage gaps must stay within what was asked.
-        let target = k + 1 < levels.count ? options.gap * 0.75 : options.gap
+        let target = stageTarget(k)
         var capsBuffer = caps
         // Stall guard: a stage whose MLU stops improving (hold constraints that the certificate
         // cannot see) ends instead of sweeping to the limit.
