@@ -30,6 +30,9 @@ struct Solve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Most sweeps per priority stage.", valueName: "N"))
     var maxSweeps: Int = 4000
 
+    @Option(name: .long, help: ArgumentHelp("Solve a priority stage of a multi-priority problem exactly (interior point) when it has at most N link-rows (held rows and its own, times the links its paths cross); 0: sweeps only.", valueName: "N"))
+    var exactLimit: Int = SolveOptions().exactStageLimit
+
     @Option(name: .long, help: ArgumentHelp("Start from a previous answer (this command's --format json output for the same links and paths).", valueName: "FILE"))
     var warmStart: String?
 
@@ -37,6 +40,7 @@ struct Solve: ParsableCommand {
         if let tableSize, tableSize < 1 || tableSize > 65535 { throw ValidationError("--table-size must be 1...65535") }
         if !(gap > 0 && gap < 1) { throw ValidationError("--gap must be in (0, 1)") }
         if maxSweeps < 1 { throw ValidationError("--max-sweeps must be ≥ 1") }
+        if !(0...2_000).contains(exactLimit) { throw ValidationError("--exact-limit must be 0...2000 (a dense factorization of that size per iteration)") }
     }
 
     func run() throws {
@@ -66,7 +70,7 @@ struct Solve: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps), warmStart: warm)
+        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps, exactStageLimit: exactLimit), warmStart: warm)
         let quantized = tableSize.map { QuantizedSolution(problem: problem, solution: solution, tableSize: $0) }
         let out: String
         switch format {

@@ -68,6 +68,11 @@ enum HoldCertificate {
     }
 }
 
+/// The hold certificates of the sweeps: these tests switch exact stages off (small problems
+/// are otherwise solved by the interior-point method, MLUSolverExactStageTests), since the
+/// sweeps are what solves every problem above the exact stages' limit.
+let sweepsOnly = SolveOptions(exactStageLimit: 0)
+
 @Suite struct MLUSolverHoldBoundTests {
     /// Priority 0 ("gold", 10 over A or B) alone: 25% on each 20-unit link. Priority 1
     /// ("bronze", 10, only A) would like gold to move to B, but gold is held at H ≈ 25%: gold
@@ -86,7 +91,7 @@ enum HoldCertificate {
 
     @Test func holdsThatBindAreCertified() {
         let p = Self.heldProblem()
-        let s = MLUSolver.solve(p)
+        let s = MLUSolver.solve(p, options: sweepsOnly)
         #expect(s.stages.map(\.priority) == [0, 1])
         #expect(abs(s.stages[0].mlu - 0.25) <= 0.25 * 0.01)
         let h = s.holdCaps[1][0]
@@ -190,12 +195,13 @@ enum HoldCertificate {
         try Self.expectNearTheLP(text, optima: [0.639880, 3.215067, 8.724875], certifiedWithinGap: true)
     }
 
-    /// Solves the problem in `text` and checks every stage against the exact LP's `optima` (within
-    /// the 1% gap), the exported certificate against the printed bounds, and, with
-    /// `certifiedWithinGap`, that every stage certifies the asked 1% (no `gap-not-reached` note).
+    /// Solves the problem in `text` by sweeps and checks every stage against the exact LP's
+    /// `optima` (within the 1% gap), the exported certificate against the printed bounds, and,
+    /// with `certifiedWithinGap`, that every stage certifies the asked 1% (no `gap-not-reached`
+    /// note); then with exact stages, which must meet the optima to 1e-5.
     static func expectNearTheLP(_ text: String, optima: [Double], certifiedWithinGap: Bool = false) throws {
         let p = try SolveProblemParser.parse(Array(text.utf8))
-        let s = MLUSolver.solve(p)
+        let s = MLUSolver.solve(p, options: sweepsOnly)
         #expect(s.stages.count == optima.count)
         for (stage, optimum) in zip(s.stages, optima) {
             #expect(stage.mlu <= optimum * 1.01, "priority \(stage.priority): \(stage.mlu) against the LP's \(optimum)")
@@ -203,12 +209,18 @@ enum HoldCertificate {
         }
         if certifiedWithinGap { #expect(!s.notes.contains { $0.kind == .gapNotReached }) }
         HoldCertificate.expectCertified(p, s)
+        // Exact stages (the default at this size): the LP's optima themselves.
+        let exact = MLUSolver.solve(p)
+        for (stage, optimum) in zip(exact.stages, optima) {
+            #expect(abs(stage.mlu - optimum) <= optimum * 1e-5, "exact, priority \(stage.priority): \(stage.mlu) against the LP's \(optimum)")
+        }
+        HoldCertificate.expectCertified(p, exact)
     }
 
     @Test func aWarmStartReusesTheHoldCertificate() {
         let p = Self.heldProblem()
-        let first = MLUSolver.solve(p)
-        let again = MLUSolver.solve(p, warmStart: WarmStart(first))
+        let first = MLUSolver.solve(p, options: sweepsOnly)
+        let again = MLUSolver.solve(p, options: sweepsOnly, warmStart: WarmStart(first))
         // The stored (y, z) and costs re-certify stage 1 at once: no sweep, the bound of the same
         // certificate under this run's hold (gold starts from its final split, so H moved).
         #expect(again.stages[1].sweeps == 0)
@@ -219,7 +231,7 @@ enum HoldCertificate {
         // A structure the stored costs do not fit (another capacity): re-evaluated by a pass.
         var changed = p
         changed.capacity[1] = 21
-        let moved = MLUSolver.solve(changed, warmStart: WarmStart(first))
+        let moved = MLUSolver.solve(changed, options: sweepsOnly, warmStart: WarmStart(first))
         HoldCertificate.expectCertified(changed, moved, cold: false)
         #expect(moved.stages[1].gap <= 0.01 + 1e-12)
     }
@@ -240,8 +252,8 @@ enum HoldCertificate {
             p.addDemand(name: "bronze", volume: 10, priority: 1, paths: [[a]])
             return p
         }
-        let light = MLUSolver.solve(problem(loadOnC: 0))
-        let heavy = MLUSolver.solve(problem(loadOnC: 4))
+        let light = MLUSolver.solve(problem(loadOnC: 0), options: sweepsOnly)
+        let heavy = MLUSolver.solve(problem(loadOnC: 4), options: sweepsOnly)
         #expect(abs(light.stages[1].mlu - 0.7) <= 0.7 * 0.01)
         #expect(abs(heavy.stages[1].mlu - 0.5) <= 0.5 * 0.01)
         #expect(light.stages[1].lowerBound > heavy.stages[1].mlu)
@@ -259,7 +271,7 @@ enum HoldCertificate {
         p.addDemand(name: "gold", volume: 12, priority: 0, paths: [[a], [b], [c]])
         p.addDemand(name: "silver", volume: 12, priority: 1, paths: [[a], [b]])
         p.addDemand(name: "bronze", volume: 24, priority: 2, paths: [[a]])
-        let s = MLUSolver.solve(p)
+        let s = MLUSolver.solve(p, options: sweepsOnly)
         HoldCertificate.expectCertified(p, s)
         for stage in s.stages { #expect(stage.gap <= 0.01 + 1e-12, "priority \(stage.priority): gap \(stage.gap)") }
     }
@@ -269,20 +281,22 @@ enum HoldCertificate {
     @Test func everyStageIsCertifiedByItsYAndZ() async {
         await propertyCheck(count: 80, input: Gen.int(in: 0...1_000_000)) { seed in
             let p = randomProblem(seed: seed)
-            let s = MLUSolver.solve(p)
+            let s = MLUSolver.solve(p, options: sweepsOnly)
             HoldCertificate.expectCertified(p, s)
         }
     }
 
     @Test func warmStartsKeepTheCertificateValid() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000)) { seed in
-            var p = randomProblem(seed: seed)
-            let first = MLUSolver.solve(p)
-            var r = TestRandom(seed &+ 5)
-            for d in 0..<p.demandCount { p.volume[d] *= r.uniform(0.9, 1.1) }
-            for e in 0..<p.linkCount where r.int(3) == 0 { p.load[e] += r.uniform(0, 5) }
-            let warm = MLUSolver.solve(p, warmStart: WarmStart(first))
-            HoldCertificate.expectCertified(p, warm, cold: false)
+            for options in [sweepsOnly, SolveOptions()] {
+                var p = randomProblem(seed: seed)
+                let first = MLUSolver.solve(p, options: options)
+                var r = TestRandom(seed &+ 5)
+                for d in 0..<p.demandCount { p.volume[d] *= r.uniform(0.9, 1.1) }
+                for e in 0..<p.linkCount where r.int(3) == 0 { p.load[e] += r.uniform(0, 5) }
+                let warm = MLUSolver.solve(p, options: options, warmStart: WarmStart(first))
+                HoldCertificate.expectCertified(p, warm, cold: false)
+            }
         }
     }
 
@@ -298,18 +312,22 @@ enum HoldCertificate {
             let v0 = r.uniform(1, 30), v1 = r.uniform(1, 30)
             p.addDemand(name: "gold", volume: v0, priority: 0, paths: [[a], [b]])
             p.addDemand(name: "bronze", volume: v1, priority: 1, paths: [[a]])
-            let s = MLUSolver.solve(p)
-            guard s.stages.count == 2, let h = s.holdCaps[1].first else { return }
-            // Gold puts x on B (x ≤ h·cb, x ≤ v0; and on A v0 − x ≤ h·ca): minimize
-            // max((v0 − x + v1)/ca, x/cb) over that interval.
-            let xMax = min(v0, h * cb)
-            let xMin = max(0, v0 - h * ca)
-            let xBalance = (v0 + v1) * cb / (ca + cb)
-            let x = min(max(xBalance, xMin), xMax)
-            let optimum = max((v0 - x + v1) / ca, x / cb)
-            #expect(s.stages[1].lowerBound <= optimum * (1 + 1e-9))
-            #expect(s.stages[1].mlu >= optimum * (1 - 1e-9))
-            HoldCertificate.expectCertified(p, s)
+            for options in [sweepsOnly, SolveOptions()] {
+                let s = MLUSolver.solve(p, options: options)
+                guard s.stages.count == 2, let h = s.holdCaps[1].first else { continue }
+                // Gold puts x on B (x ≤ h·cb, x ≤ v0; and on A v0 − x ≤ h·ca): minimize
+                // max((v0 − x + v1)/ca, x/cb) over that interval.
+                let xMax = min(v0, h * cb)
+                let xMin = max(0, v0 - h * ca)
+                let xBalance = (v0 + v1) * cb / (ca + cb)
+                let x = min(max(xBalance, xMin), xMax)
+                let optimum = max((v0 - x + v1) / ca, x / cb)
+                // (Exact stages meet their rows to about 1e-9 of the volumes: a hair past the hold.)
+                let slack = options.exactStageLimit == 0 ? 1e-9 : 1e-7
+                #expect(s.stages[1].lowerBound <= optimum * (1 + slack))
+                #expect(s.stages[1].mlu >= optimum * (1 - slack))
+                HoldCertificate.expectCertified(p, s)
+            }
         }
     }
 }

@@ -65,6 +65,33 @@ import Testing
         #expect(refused.stderr.contains("has 2 demands, the problem 0"))
     }
 
+    /// Two priorities on two links: each stage is solved exactly (no sweep), priority 1 at its
+    /// optimum under priority 0's hold, 1 − 25% = 75%; `--exact-limit 0` leaves them to sweeps.
+    @Test func smallMultiPriorityStagesAreSolvedExactly() throws {
+        let file = try write("""
+            {"links": [{"name": "A", "capacity": 20}, {"name": "B", "capacity": 20}],
+             "demands": [{"name": "gold", "volume": 10, "priority": 0, "paths": [["A"], ["B"]]},
+                         {"name": "bronze", "volume": 10, "priority": 1, "paths": [["A"]]}]}
+            """, "exact")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let exact = try runTectl(["solve", file.path, "--format", "json"])
+        #expect(exact.status == 0)
+        let e = try #require(try JSONSerialization.jsonObject(with: Data(exact.stdout.utf8)) as? [String: Any])
+        let stages = try #require(e["priorities"] as? [[String: Any]])
+        #expect(stages.count == 2)
+        #expect(abs((stages[0]["mlu"] as? Double ?? 0) - 0.25) <= 1e-6)
+        #expect(abs((stages[1]["mlu"] as? Double ?? 0) - 0.75) <= 1e-6)
+        for stage in stages {
+            #expect(stage["sweeps"] as? Int == 0)
+            #expect((stage["gap"] as? Double ?? 1) <= 1e-6)
+        }
+        let swept = try runTectl(["solve", file.path, "--format", "json", "--exact-limit", "0"])
+        let w = try #require(try JSONSerialization.jsonObject(with: Data(swept.stdout.utf8)) as? [String: Any])
+        #expect((w["sweeps"] as? Int ?? 0) > 0)
+        let refused = try runTectl(["solve", file.path, "--exact-limit", "-1"])
+        #expect(refused.status != 0)
+    }
+
     /// The answer carries each priority's certificate (y, and the hold multipliers z where the
     /// holds bind); `--warm-start` reads it back, so the warm solve starts certified.
     @Test func warmStartFromTheAnswersCertificateNeedsNoSweep() throws {
@@ -76,11 +103,13 @@ import Testing
                          {"name": "bronze", "volume": 10, "priority": 1, "paths": [["A"]]}]}
             """, "cert")
         defer { try? FileManager.default.removeItem(at: file) }
-        let first = try runTectl(["solve", file.path, "--format", "json"])
+        // (Sweeps: this small a problem is otherwise solved exactly, and exact stages do not
+        // start from a stored certificate.)
+        let first = try runTectl(["solve", file.path, "--format", "json", "--exact-limit", "0"])
         #expect(first.status == 0)
         let answer = try write(first.stdout, "cert-answer")
         defer { try? FileManager.default.removeItem(at: answer) }
-        let warm = try runTectl(["solve", file.path, "--format", "json", "--warm-start", answer.path])
+        let warm = try runTectl(["solve", file.path, "--format", "json", "--exact-limit", "0", "--warm-start", answer.path])
         #expect(warm.status == 0)
         let a = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         let w = try #require(try JSONSerialization.jsonObject(with: Data(warm.stdout.utf8)) as? [String: Any])
@@ -94,11 +123,13 @@ import Testing
         #expect(w["sweeps"] as? Int == 0)
         for stage in stagesW { #expect(stage["sweeps"] as? Int == 0) }
         // Stage 0 has no hold: the same bound. Stage 1's certificate is re-evaluated under this
-        // run's hold (gold starts from its final split: H = its MLU × 1.002): the bound that y
-        // and z give there, Σ_e z_e·(0 − H) + gold·min over A, B of (y + z)/20 + bronze·y_A/20,
-        // which never exceeds bronze's optimum under the hold, 1 − H.
+        // run's hold H (printed with it): the bound that y and z give there,
+        // Σ_e z_e·(0 − H) + gold·min over A, B of (y + z)/20 + bronze·y_A/20, which never
+        // exceeds bronze's optimum under the hold, 1 − H.
         #expect(stagesW[0]["lower_bound"] as? Double == stagesA[0]["lower_bound"] as? Double)
-        let h = try #require(stagesW[0]["mlu"] as? Double) * 1.002
+        let warmCertificate = try #require(stagesW[1]["certificate"] as? [String: Any])
+        let h = try #require((warmCertificate["holds"] as? [Double])?.first)
+        #expect(h >= (stagesW[0]["mlu"] as? Double ?? .infinity) * (1 - 1e-9))
         let y = try #require(certificate["y"] as? [String: Double])
         let z = try #require((certificate["z"] as? [[String: Double]])?.first)
         let yA = y["A"] ?? 0, yB = y["B"] ?? 0, zA = z["A"] ?? 0, zB = z["B"] ?? 0

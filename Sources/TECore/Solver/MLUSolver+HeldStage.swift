@@ -116,16 +116,7 @@ extension SolverRun {
             for p in pathStart[d]..<pathStart[d + 1] { flow[p] = 0 }
             for v in virtual.paths(of: i) { flow[original[v]] = best.split[v] * volume[d] }
         }
-        let last = max(k, lastRow)
-        cum.update(repeating: 0, count: (last + 1) * E)
-        for d in 0..<demandCount where level[d] <= last {
-            for p in pathStart[d]..<pathStart[d + 1] where flow[p] != 0 {
-                for r in level[d]...last {
-                    let row = cum + r * E
-                    for j in linkStart[p]..<linkStart[p + 1] { row[Int(links[j])] += flow[p] }
-                }
-            }
-        }
+        rebuildRows(through: max(k, lastRow))
         return (refreshUtilization(k), certified, sweeps)
     }
 

@@ -6,11 +6,16 @@ public struct SolveOptions: Sendable, Equatable {
     public var maxSweepsPerStage: Int
     /// How far (relative) a higher priority's MLU may rise while lower priorities join; nil: `gap / 5`.
     public var holdSlack: Double?
+    /// Stages of a multi-priority problem with at most this many link-rows (held rows and the
+    /// stage's own, times the links its paths cross) are solved exactly by an interior-point
+    /// method instead of sweeps (MLUSolver+ExactStage.swift); 0: never.
+    public var exactStageLimit: Int
 
-    public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil) {
+    public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil, exactStageLimit: Int = 320) {
         self.gap = gap
         self.maxSweepsPerStage = maxSweepsPerStage
         self.holdSlack = holdSlack
+        self.exactStageLimit = exactStageLimit
     }
 }
 

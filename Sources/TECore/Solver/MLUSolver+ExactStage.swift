@@ -1,0 +1,187 @@
+/// Exact stages for small multi-priority problems (docs/solve.md, "Exact stages for small
+/// problems"). A later stage holds every earlier one at the MLU it reached, and the lexicographic
+/// optimum can move far when an earlier stage ends a little off its own: on random seed 1185, a
+/// stage 0 within 0.24% of the LP let stage 1 end 4.4% below the LP's and left stage 2 2.7% above.
+/// Where the stage is small enough, its LP is solved by an interior-point method (`StageLP`), so
+/// each stage ends at its optimum and the next one is held there. The answer is checked like any
+/// other: the MLU is recomputed from the flows, and the bound from the LP's multipliers as a
+/// certificate (y, z) by the same `holdBound` that checks the sweeps' certificates.
+extension SolverRun {
+    /// The most path-link entries (times rows) of a stage solved exactly.
+    static let exactEntryLimit = 200_000
+    /// Holds of exact stages: the earlier stage's MLU times 1 + this. The LP itself holds at
+    /// 1 + `exactLPHoldSlack`: the interior-point solution meets its rows to about 1e-9 of the
+    /// volumes, and what it overshoots stays within the hold that is reported and certified.
+    static let exactHoldSlack = 1e-6
+    static let exactLPHoldSlack = 1e-7
+
+    /// Solves stage `k` exactly under `holds` (row j < k at most holds[j], infinite: no hold)
+    /// when it is small enough: writes the flows of its demands and every row of `cum` this run
+    /// keeps, and sets the stage's certificate (`dual`, `holdZ`, `bestCost`). Nil (nothing
+    /// changed) when the stage is too large, the interior-point method does not converge, or
+    /// its answer does not check out within a tenth of the stage's target gap.
+    func exactStage(_ k: Int, holds: [Double]) -> StageResult? {
+        let E = linkCount
+        // The links the stage's live paths cross, numbered locally.
+        var localLink = [Int32](repeating: -1, count: E)
+        var used: [Int] = []
+        var entries = 0
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            guard volume[d] > 0 else { continue }
+            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                entries += linkStart[p + 1] - linkStart[p]
+                for i in linkStart[p]..<linkStart[p + 1] {
+                    let e = Int(links[i])
+                    if localLink[e] < 0 {
+                        localLink[e] = Int32(used.count)
+                        used.append(e)
+                    }
+                }
+            }
+        }
+        let rowLevels = (0..<k).filter { holds[$0].isFinite && holds[$0] > 0 } + [k]
+        let L = used.count
+        guard L > 0, rowLevels.count * L <= options.exactStageLimit, entries * rowLevels.count <= SolverRun.exactEntryLimit else { return nil }
+
+        // Links no path crosses keep their own utilization: row k is at least the highest.
+        var floor = 0.0, floorLink = -1
+        for e in 0..<E where invCap[e] > 0 && localLink[e] < 0 && load[e] * invCap[e] > floor {
+            floor = load[e] * invCap[e]
+            floorLink = e
+        }
+        // Scaled so that the largest capacity is 1 (utilizations are unchanged).
+        var scale = 0.0
+        for e in used { scale = max(scale, 1 / invCap[e]) }
+        guard scale > 0, scale.isFinite else { return nil }
+        var lp = StageLP()
+        let lpHold = (1 + SolverRun.exactLPHoldSlack) / (1 + SolverRun.exactHoldSlack)
+        for j in rowLevels {
+            for e in used {
+                let c = 1 / invCap[e] / scale
+                lp.a.append(j == k ? c : 0)
+                // Row k: negative where the load alone is above the floor. A held row is never
+                // below its load (its hold is an MLU reached with that load).
+                lp.b.append(j == k ? floor * c - load[e] / scale : max(0, holds[j] * lpHold * c - load[e] / scale))
+            }
+        }
+        var demands: [Int] = []
+        var paths: [Int] = []
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            guard volume[d] > 0 else { continue }
+            var rowsOfPaths: [[Int32]] = []
+            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                var list: [Int32] = []
+                for (r, j) in rowLevels.enumerated() where j >= level[d] {
+                    for i in linkStart[p]..<linkStart[p + 1] { list.append(Int32(r * L) + localLink[Int(links[i])]) }
+                }
+                rowsOfPaths.append(list)
+                paths.append(p)
+            }
+            guard !rowsOfPaths.isEmpty else { continue }
+            lp.addDemand(volume: volume[d] / scale, paths: rowsOfPaths)
+            demands.append(d)
+        }
+        guard !demands.isEmpty, let answer = lp.solve() else { return nil }
+
+        // The flows: the LP's, each demand's renormalized to its volume (they meet the demand
+        // rows to about 1e-9; what is below 1e-12 of the volume is dropped). The previous ones
+        // are kept until the answer is checked.
+        var previous: [Double] = []
+        for d in demands { for p in pathStart[d]..<pathStart[d + 1] { previous.append(flow[p]) } }
+        func restore() {
+            var i = 0
+            for d in demands {
+                for p in pathStart[d]..<pathStart[d + 1] {
+                    flow[p] = previous[i]
+                    i += 1
+                }
+            }
+            rebuildRows(through: max(k, lastRow))
+        }
+        for (i, d) in demands.enumerated() {
+            let first = lp.pathStart[i], end = lp.pathStart[i + 1]
+            var total = 0.0
+            for q in first..<end where answer.flow[q] > 1e-12 * lp.volume[i] { total += answer.flow[q] }
+            guard total > 0 else {
+                restore()
+                return nil
+            }
+            for p in pathStart[d]..<pathStart[d + 1] { flow[p] = 0 }
+            for q in first..<end where answer.flow[q] > 1e-12 * lp.volume[i] {
+                flow[paths[q]] = answer.flow[q] / total * volume[d]
+            }
+        }
+        rebuildRows(through: max(k, lastRow))
+
+        // The certificate: row k's multipliers as link weights y (times c: per unit of
+        // utilization), the held rows' as z, both divided by Σ y.
+        var y = [Double](repeating: 0, count: E)
+        var z = [Double](repeating: 0, count: k * E)
+        var sum = 0.0
+        for (r, j) in rowLevels.enumerated() {
+            for (l, e) in used.enumerated() {
+                let m = answer.multiplier[r * L + l] / invCap[e] / scale
+                if j == k {
+                    y[e] = m
+                    sum += m
+                } else {
+                    z[j * E + e] = m
+                }
+            }
+        }
+        // The rest of the unit weight is t's own multiplier (Σ λ·c + z_t = 1): it belongs to the
+        // floor's link, which binds where the stage's own links all stay below it.
+        if floorLink >= 0, sum < 1 {
+            y[floorLink] += 1 - sum
+            sum = 1
+        }
+        guard sum > 0, sum.isFinite else {
+            restore()
+            return nil
+        }
+        for e in 0..<E { y[e] /= sum }
+        for i in 0..<z.count { z[i] /= sum }
+        // With the hold multipliers, and without (whichever certifies more: the z of an LP
+        // solved to 1e-9 can cost a hair where the holds do not bind). Each pass leaves its
+        // per-demand costs in `passCost`.
+        var bound = certificateBound(k, y: y, z: [], holds: holds, costs: nil)
+        var costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+        var useZ = false
+        if z.contains(where: { $0 > 0 }) {
+            let priced = certificateBound(k, y: y, z: z, holds: holds, costs: nil)
+            if priced > bound {
+                bound = priced
+                costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+                useZ = true
+            }
+        }
+        let top = refreshUtilization(k)
+        // Checked as an answer: within a tenth of the stage's target (else the sweeps solve it).
+        guard bound > 0, bound.isFinite, relativeGap(top, lowerBound: bound) <= stageTarget(k) / 10 else {
+            restore()
+            _ = refreshUtilization(k)
+            return nil
+        }
+        dual.update(from: y, count: E)
+        holdZ = useZ ? z : []
+        bestCost.update(from: costs, count: demandCount)
+        bestCostValid = true
+        return StageResult(mlu: top, bound: bound, sweeps: 0, mu: 0)
+    }
+
+    /// Recomputes rows 0…`last` of `cum` from the flows.
+    func rebuildRows(through last: Int) {
+        let E = linkCount
+        cum.update(repeating: 0, count: (last + 1) * E)
+        for d in 0..<demandCount where level[d] <= last {
+            for p in pathStart[d]..<pathStart[d + 1] where flow[p] != 0 {
+                for r in level[d]...last {
+                    let row = cum + r * E
+                    for j in linkStart[p]..<linkStart[p + 1] { row[Int(links[j])] += flow[p] }
+                }
+            }
+        }
+    }
+}
