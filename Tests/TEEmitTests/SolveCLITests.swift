@@ -65,14 +65,18 @@ import Testing
         #expect(refused.stderr.contains("has 2 demands, the problem 0"))
     }
 
-    /// Two priorities on two links: each stage is solved exactly (no sweep), priority 1 at its
-    /// optimum under priority 0's hold, 1 − 25% = 75%; `--exact-limit 0` leaves them to sweeps.
-    @Test func smallMultiPriorityStagesAreSolvedExactly() throws {
-        let file = try write("""
+    /// Gold (10, A or B) and bronze (10, only A) on two links of 20: gold alone 25%, bronze's
+    /// optimum under gold's hold H is 1 − H.
+    static let goldAndBronze = """
             {"links": [{"name": "A", "capacity": 20}, {"name": "B", "capacity": 20}],
              "demands": [{"name": "gold", "volume": 10, "priority": 0, "paths": [["A"], ["B"]]},
                          {"name": "bronze", "volume": 10, "priority": 1, "paths": [["A"]]}]}
-            """, "exact")
+        """
+
+    /// Two priorities on two links: each stage is solved exactly (no sweep), priority 1 at its
+    /// optimum under priority 0's hold, 1 − 25% = 75%; `--exact-limit 0` leaves them to sweeps.
+    @Test func smallMultiPriorityStagesAreSolvedExactly() throws {
+        let file = try write(Self.goldAndBronze, "exact")
         defer { try? FileManager.default.removeItem(at: file) }
         let exact = try runTectl(["solve", file.path, "--format", "json"])
         #expect(exact.status == 0)
@@ -97,11 +101,7 @@ import Testing
     @Test func warmStartFromTheAnswersCertificateNeedsNoSweep() throws {
         // Gold (10, A or B) is held at its 25% while bronze (10, only A) joins: bronze's optimum
         // under the hold H is 1 − H (docs/solve.md, "Hold-aware lower bound").
-        let file = try write("""
-            {"links": [{"name": "A", "capacity": 20}, {"name": "B", "capacity": 20}],
-             "demands": [{"name": "gold", "volume": 10, "priority": 0, "paths": [["A"], ["B"]]},
-                         {"name": "bronze", "volume": 10, "priority": 1, "paths": [["A"]]}]}
-            """, "cert")
+        let file = try write(Self.goldAndBronze, "cert")
         defer { try? FileManager.default.removeItem(at: file) }
         // (Sweeps: this small a problem is otherwise solved exactly, and exact stages do not
         // start from a stored certificate.)
