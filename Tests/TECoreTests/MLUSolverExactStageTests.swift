@@ -78,6 +78,13 @@ import Testing
         // The holds are the earlier stages' own optima.
         #expect(abs(s.holdCaps[2][0] - optima[0]) <= optima[0] * 1e-5)
         #expect(abs(s.holdCaps[2][1] - optima[1]) <= optima[1] * 1e-5)
+        // The planner's gap (1e-4) is certified too: the printed holds are the ones the LP held
+        // and the flows meet (with holds printed 1e-6 above the LP's, priority 1 certified only
+        // 0.16% here: a looser hold costs the bound Σ z·ΔH, and z is large where it binds).
+        let fine = MLUSolver.solve(p, options: SolveOptions(gap: 1e-4))
+        for stage in fine.stages { #expect(stage.gap <= 1e-4, "priority \(stage.priority): certified gap \(stage.gap)") }
+        #expect(!fine.notes.contains { $0.kind == .gapNotReached })
+        HoldCertificate.expectCertified(p, fine)
     }
 
     /// Too many link-rows for the limit: the stages are left to the sweeps (same answer as with
@@ -103,6 +110,10 @@ import Testing
             guard s.stages.count > 1 else { return }
             for stage in s.stages { #expect(stage.gap <= 1e-3, "seed \(seed), priority \(stage.priority): gap \(stage.gap)") }
             #expect(!s.notes.contains { $0.kind == .gapNotReached })
+            // Every earlier priority ends within the hold the last stage printed.
+            if let holds = s.holdCaps.last {
+                for (j, hold) in holds.enumerated() { #expect(s.stages[j].mlu <= hold * (1 + 1e-12), "seed \(seed): priority \(s.stages[j].priority) above its hold") }
+            }
             let sweeps = MLUSolver.solve(p, options: SolveOptions(exactStageLimit: 0))
             #expect(s.stages[0].mlu <= sweeps.stages[0].mlu * (1 + 1e-5) + 1e-12)
             for d in 0..<p.demandCount where !p.paths(of: d).isEmpty {

@@ -9,19 +9,25 @@
 extension SolverRun {
     /// The most path-link entries (times rows) of a stage solved exactly.
     static let exactEntryLimit = 200_000
-    /// Holds of exact stages: the earlier stage's MLU times 1 + this. The LP itself holds at
-    /// 1 + `exactLPHoldSlack`: the interior-point solution meets its rows to about 1e-9 of the
-    /// volumes, and what it overshoots stays within the hold that is reported and certified.
-    static let exactHoldSlack = 1e-6
-    static let exactLPHoldSlack = 1e-7
+    /// The LP holds each earlier stage at its MLU times 1 + this. Its solution meets its rows to
+    /// about 1e-9 of the volumes, so a row may end a hair above: the hold that is reported, and
+    /// that the certificate is computed for, is the higher of the two.
+    static let exactHoldSlack = 1e-9
 
-    /// Solves stage `k` exactly under `holds` (row j < k at most holds[j], infinite: no hold)
-    /// when it is small enough: writes the flows of its demands and every row of `cum` this run
-    /// keeps, and sets the stage's certificate (`dual`, `holdZ`, `bestCost`). Nil (nothing
-    /// changed) when the stage is too large, the interior-point method does not converge, or
-    /// its answer does not check out within a tenth of the stage's target gap.
-    func exactStage(_ k: Int, holds: [Double]) -> StageResult? {
+    /// Solves stage `k` exactly, each earlier stage j held at `held[j]` (its MLU) when it is
+    /// small enough: writes the flows of its demands and every row of `cum` this run keeps, sets
+    /// the stage's certificate (`dual`, `holdZ`, `bestCost`) and returns it with the holds it
+    /// certifies. Nil (nothing changed) when the stage is too large, the interior-point method
+    /// does not converge, or its answer does not check out within a tenth of the stage's target
+    /// gap (or 1e-4).
+    func exactStage(_ k: Int, held: [Double]) -> (result: StageResult, holds: [Double])? {
         let E = linkCount
+        let lpHolds = held.map { $0 * (1 + SolverRun.exactHoldSlack) }
+        let rowLevels = (0..<k).filter { lpHolds[$0].isFinite && lpHolds[$0] > 0 } + [k]
+        // A stage of the benchmark's size stops here at once (the scan below ends early).
+        guard options.exactStageLimit >= rowLevels.count, liveLinkCount > 0 else { return nil }
+        let linkLimit = options.exactStageLimit / rowLevels.count
+        let entryLimit = SolverRun.exactEntryLimit / rowLevels.count
         // The links the stage's live paths cross, numbered locally.
         var localLink = [Int32](repeating: -1, count: E)
         var used: [Int] = []
@@ -39,10 +45,10 @@ extension SolverRun {
                     }
                 }
             }
+            if used.count > linkLimit || entries > entryLimit { return nil }
         }
-        let rowLevels = (0..<k).filter { holds[$0].isFinite && holds[$0] > 0 } + [k]
         let L = used.count
-        guard L > 0, rowLevels.count * L <= options.exactStageLimit, entries * rowLevels.count <= SolverRun.exactEntryLimit else { return nil }
+        guard L > 0 else { return nil }
 
         // Links no path crosses keep their own utilization: row k is at least the highest.
         var floor = 0.0, floorLink = -1
@@ -55,14 +61,13 @@ extension SolverRun {
         for e in used { scale = max(scale, 1 / invCap[e]) }
         guard scale > 0, scale.isFinite else { return nil }
         var lp = StageLP()
-        let lpHold = (1 + SolverRun.exactLPHoldSlack) / (1 + SolverRun.exactHoldSlack)
         for j in rowLevels {
             for e in used {
                 let c = 1 / invCap[e] / scale
                 lp.a.append(j == k ? c : 0)
                 // Row k: negative where the load alone is above the floor. A held row is never
                 // below its load (its hold is an MLU reached with that load).
-                lp.b.append(j == k ? floor * c - load[e] / scale : max(0, holds[j] * lpHold * c - load[e] / scale))
+                lp.b.append(j == k ? floor * c - load[e] / scale : max(0, lpHolds[j] * c - load[e] / scale))
             }
         }
         var demands: [Int] = []
@@ -143,6 +148,12 @@ extension SolverRun {
         }
         for e in 0..<E { y[e] /= sum }
         for i in 0..<z.count { z[i] /= sum }
+        // The holds as the flows meet them.
+        var holds = lpHolds
+        for j in rowLevels where j < k {
+            let row = cum + j * E
+            for e in used { holds[j] = max(holds[j], (load[e] + row[e]) * invCap[e]) }
+        }
         // With the hold multipliers, and without (whichever certifies more: the z of an LP
         // solved to 1e-9 can cost a hair where the holds do not bind). Each pass leaves its
         // per-demand costs in `passCost`.
@@ -158,8 +169,10 @@ extension SolverRun {
             }
         }
         let top = refreshUtilization(k)
-        // Checked as an answer: within a tenth of the stage's target (else the sweeps solve it).
-        guard bound > 0, bound.isFinite, relativeGap(top, lowerBound: bound) <= stageTarget(k) / 10 else {
+        // Checked as an answer: within a tenth of the stage's target, or 1e-4 where that is finer
+        // (about what the interior point reaches where the normal equations grow ill-conditioned,
+        // and far finer than sweeps reach); else the sweeps solve it.
+        guard bound > 0, bound.isFinite, relativeGap(top, lowerBound: bound) <= max(stageTarget(k) / 10, 1e-4) else {
             restore()
             _ = refreshUtilization(k)
             return nil
@@ -168,7 +181,7 @@ extension SolverRun {
         holdZ = useZ ? z : []
         bestCost.update(from: costs, count: demandCount)
         bestCostValid = true
-        return StageResult(mlu: top, bound: bound, sweeps: 0, mu: 0)
+        return (StageResult(mlu: top, bound: bound, sweeps: 0, mu: 0), holds)
     }
 
     /// Recomputes rows 0…`last` of `cum` from the flows.

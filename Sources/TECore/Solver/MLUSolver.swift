@@ -285,10 +285,9 @@ final class SolverRun {
             // The previous stage's dual certifies its bound here too (more demands only add terms).
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
             // Small multi-priority problems: each stage at its exact optimum (MLUSolver+ExactStage).
-            let exactHolds = (0..<k).map { stageMLU[$0] * (1 + SolverRun.exactHoldSlack) }
-            let exact = levels.count > 1 ? exactStage(k, holds: exactHolds) : nil
-            if exact != nil { caps.replaceSubrange(0..<k, with: exactHolds) }
-            var result = exact ?? runStage(
+            let exact = levels.count > 1 ? exactStage(k, held: Array(stageMLU.prefix(k))) : nil
+            if let exact { caps.replaceSubrange(0..<k, with: exact.holds) }
+            var result = exact?.result ?? runStage(
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
                 warmHold: warmStart?.holdDuals[levels[k]],
                 warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
