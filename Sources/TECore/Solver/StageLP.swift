@@ -273,7 +273,8 @@ struct StageLP {
                 best = Answer(flow: Array(x[0..<P]).map { max(0, $0) }, t: objective, multiplier: multiplier, iterations: iteration)
             }
             if score <= tolerance { return best }
-            if iteration - improved >= 6 { break }
+            // (Only near the optimum: early on the residuals and the gap trade places.)
+            if bestScore < 1e-4, iteration - improved >= 6 { break }
             guard primal.isFinite, dual.isFinite, xz.isFinite else { break }
             let mu = xz / Double(n)
             for i in 0..<n { dScale[i] = x[i] / z[i] }
