@@ -136,6 +136,23 @@ import Testing
         return (p, s)
     }
 
+    /// Nothing to place (the one demand has no path): the MLU is the loads' own, 60% on A, and
+    /// all weight on A certifies it exactly. (The sweeps stopped at once with their softmax
+    /// weights' bound, about 57%: a gap of 4.6% on a problem with nothing to solve.)
+    @Test func aStageWithNothingToPlaceIsCertifiedByItsLoads() {
+        var p = SolveProblem()
+        p.addLink(name: "A", capacity: 10, load: 6)
+        p.addLink(name: "B", capacity: 20, load: 2)
+        p.addLink(name: "C", capacity: 20, load: 11)
+        p.addDemand(name: "stranded", volume: 5, paths: [])
+        let s = MLUSolver.solve(p)
+        #expect(abs(s.mlu - 0.6) < 1e-12)
+        #expect(abs(s.lowerBound - 0.6) < 1e-12)
+        #expect(s.gap == 0)
+        #expect(!s.notes.contains { $0.kind == .gapNotReached })
+        HoldCertificate.expectCertified(p, s)
+    }
+
     /// Too many link-rows for the limit: the stages are left to the sweeps (same answer as with
     /// exact stages switched off).
     @Test func largerStagesAreLeftToTheSweeps() {

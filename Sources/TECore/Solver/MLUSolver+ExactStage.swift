@@ -184,6 +184,21 @@ extension SolverRun {
         return (StageResult(mlu: top, bound: bound, sweeps: 0, mu: 0), holds)
     }
 
+    /// Stage `k` when it has no demand to place: its MLU is the highest utilization as it
+    /// stands, and y = 1 on that link certifies exactly that (Σ y·load/c plus the rows' flows,
+    /// which no demand of this stage can move). Nil when no link has capacity.
+    func loadOnlyStage(_ k: Int) -> StageResult? {
+        let top = refreshUtilization(k)
+        var argmax = -1
+        for e in 0..<linkCount where invCap[e] > 0 && (argmax < 0 || util[e] > util[argmax]) { argmax = e }
+        guard argmax >= 0, top > 0 else { return nil }
+        dual.update(repeating: 0, count: linkCount)
+        dual[argmax] = 1
+        holdZ = []
+        bestCostValid = true
+        return StageResult(mlu: top, bound: load[argmax] * invCap[argmax], sweeps: 0, mu: 0)
+    }
+
     /// Recomputes rows 0…`last` of `cum` from the flows.
     func rebuildRows(through last: Int) {
         let E = linkCount

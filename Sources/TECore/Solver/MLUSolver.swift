@@ -285,7 +285,10 @@ final class SolverRun {
             // The previous stage's dual certifies its bound here too (more demands only add terms).
             if k == 0 { dual.update(repeating: 0, count: max(1, E)) }
             // Small multi-priority problems: each stage at its exact optimum (MLUSolver+ExactStage).
-            let exact = levels.count > 1 ? exactStage(k, held: Array(stageMLU.prefix(k))) : nil
+            // A stage with nothing to place (no demand with volume and a usable path) is at its
+            // optimum already: the loads' own maximum, certified by all weight on that link.
+            let exact = activeCount == 0 ? loadOnlyStage(k).map { ($0, Array(caps.prefix(k))) }
+                : levels.count > 1 ? exactStage(k, held: Array(stageMLU.prefix(k))) : nil
             if let exact { caps.replaceSubrange(0..<k, with: exact.holds) }
             var result = exact?.result ?? runStage(
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
