@@ -148,11 +148,19 @@ extension SolverRun {
         }
         for e in 0..<E { y[e] /= sum }
         for i in 0..<z.count { z[i] /= sum }
-        // The holds as the flows meet them.
+        // The holds as the flows meet them. The LP's residuals are relative to its largest
+        // volume: where volumes differ by orders of magnitude a small row can end far above its
+        // hold (a demand of 4e8 next to one of 2 lifted the latter's row 1.4%). More than 1e-6
+        // above is refused: the sweeps keep the holds.
         var holds = lpHolds
         for j in rowLevels where j < k {
             let row = cum + j * E
             for e in used { holds[j] = max(holds[j], (load[e] + row[e]) * invCap[e]) }
+            if holds[j] > lpHolds[j] * (1 + 1e-6) {
+                restore()
+                _ = refreshUtilization(k)
+                return nil
+            }
         }
         // With the hold multipliers, and without (whichever certifies more: the z of an LP
         // solved to 1e-9 can cost a hair where the holds do not bind). Each pass leaves its
