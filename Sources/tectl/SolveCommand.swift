@@ -40,7 +40,7 @@ struct Solve: ParsableCommand {
         if let tableSize, tableSize < 1 || tableSize > 65535 { throw ValidationError("--table-size must be 1...65535") }
         if !(gap > 0 && gap < 1) { throw ValidationError("--gap must be in (0, 1)") }
         if maxSweeps < 1 { throw ValidationError("--max-sweeps must be ≥ 1") }
-        if !(0...2_000).contains(exactLimit) { throw ValidationError("--exact-limit must be 0...2000 (a dense factorization of that size per iteration)") }
+        if !(0...1_000).contains(exactLimit) { throw ValidationError("--exact-limit must be 0...1000 (a dense factorization of that size per iteration: seconds per stage at 1000)") }
     }
 
     func run() throws {

@@ -258,6 +258,7 @@ final class SolverRun {
                 }
             }
         }
+        var previousExact = false
         for k in 0..<levels.count {
             // cum[k] = cum[k−1] + the flows of level-k demands.
             let row = cum + k * E
@@ -294,7 +295,9 @@ final class SolverRun {
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
                 warmHold: warmStart?.holdDuals[levels[k]],
                 warmCosts: costsFit ? warmStart?.pathCosts[levels[k]] : nil,
-                previousBound: k > 0 ? stageBound[k - 1] : 0
+                // (Not after an exact stage: its bound prices z at holds tighter than this
+                // stage's, so the number does not carry over; its dual is re-priced below.)
+                previousBound: k > 0 && !previousExact ? stageBound[k - 1] : 0
             )
             // A held stage that stopped above its target: re-solve it over virtual links
             // (MLUSolver+HeldStage.swift), where holds cannot block a move.
@@ -325,6 +328,7 @@ final class SolverRun {
             stageBound[k] = max(result.bound, inherited)
             stageSweeps[k] = result.sweeps
             stageMu[k] = result.mu
+            previousExact = exact != nil
         }
 
         // Final figures from the final flows: each stage's MLU may have moved within its slack.
@@ -332,8 +336,12 @@ final class SolverRun {
         for k in 0..<levels.count {
             var m = 0.0
             for e in 0..<E where invCap[e] > 0 { m = max(m, (load[e] + cum[k * E + e]) * invCap[e]) }
-            let g = relativeGap(m, lowerBound: stageBound[k])
-            stages.append(SolveStage(priority: levels[k], mlu: m, lowerBound: stageBound[k], gap: g, sweeps: stageSweeps[k], smoothing: stageMu[k]))
+            // A later stage may lower this row below the bound certified under this stage's
+            // holds (it lets the rows before it rise within their slack): the bound printed is
+            // then the row's final MLU, weaker and still proved by the same certificate.
+            let lowerBound = min(stageBound[k], m)
+            let g = relativeGap(m, lowerBound: lowerBound)
+            stages.append(SolveStage(priority: levels[k], mlu: m, lowerBound: lowerBound, gap: g, sweeps: stageSweeps[k], smoothing: stageMu[k]))
             totalSweeps += stageSweeps[k]
             if g > options.gap + 1e-12 {
                 notes.append(SolveNote(kind: .gapNotReached, message: "priority \(levels[k]): stopped after \(stageSweeps[k]) sweeps at a certified gap of \(formatPercent(g)) (asked \(formatPercent(options.gap)))"))
