@@ -560,8 +560,19 @@ private struct ProblemScanner {
             pathIndex = p
             if try !open("[", "]", what: "a path (an array of link names)") {
                 var l = 0
+                let first = problem.pathLinks.count
                 repeat {
-                    problem.pathLinks.append(try linkReference(l))
+                    let link = try linkReference(l)
+                    // A path crosses a link once: a repeat would count its flow twice there,
+                    // and no route does that.
+                    var k = first
+                    while k < problem.pathLinks.count {
+                        if problem.pathLinks[k] == link {
+                            throw SolveInputError(path: pathText([.index(l)]), message: "link \"\(problem.linkNames[Int(link)])\" appears twice in this path")
+                        }
+                        k += 1
+                    }
+                    problem.pathLinks.append(link)
                     l += 1
                 } while try more("]")
             }
