@@ -222,9 +222,7 @@ extension SolverRun {
                 var at = (-1, -1)
                 for i in linkStart[cheapest]..<linkStart[cheapest + 1] {
                     let e = Int(links[i])
-                    var shared = false
-                    for m in linkStart[p]..<linkStart[p + 1] where links[m] == links[i] { shared = true }
-                    if shared { continue }
+                    if path(p, crosses: links[i]) { continue }
                     for j in l..<k {
                         let free = holds[j] / invCap[e] - load[e] - cum[j * E + e]
                         if free < tightest { tightest = free; at = (j, e) }

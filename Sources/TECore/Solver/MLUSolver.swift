@@ -831,6 +831,14 @@ final class SolverRun {
         }
     }
 
+    /// Whether path `p` crosses `link` (a move between two paths leaves the links they share
+    /// unchanged).
+    @inline(__always)
+    func path(_ p: Int, crosses link: Int32) -> Bool {
+        for m in linkStart[p]..<linkStart[p + 1] where links[m] == link { return true }
+        return false
+    }
+
     /// The wide trust region of a move onto path `to` (in a cold stage that stalled): the most flow
     /// it may take before one of its links (not shared with `from`) rises by more than μ or, for
     /// a link more than 2μ below the sweep's centre, comes within μ of the centre. Holding every
@@ -843,9 +851,7 @@ final class SolverRun {
         var limit = Double.infinity
         for i in linkStart[to]..<linkStart[to + 1] {
             let e = Int(links[i])
-            var shared = false
-            for m in linkStart[from]..<linkStart[from + 1] where links[m] == links[i] { shared = true }
-            if shared { continue }
+            if path(from, crosses: links[i]) { continue }
             let flowLimit = max(mu, center - mu - util[e]) / invCap[e]
             if flowLimit < limit { limit = flowLimit }
         }
@@ -860,9 +866,7 @@ final class SolverRun {
         let E = linkCount
         for i in linkStart[to]..<linkStart[to + 1] {
             let e = Int(links[i])
-            var shared = false
-            for m in linkStart[from]..<linkStart[from + 1] where links[m] == links[i] { shared = true }
-            if shared { continue }
+            if path(from, crosses: links[i]) { continue }
             for j in q..<caps.count where caps[j] < .infinity {
                 let free = caps[j] / invCap[e] - load[e] - cum[j * E + e]
                 if free < r { r = free }
