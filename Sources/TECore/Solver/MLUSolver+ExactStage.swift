@@ -95,6 +95,7 @@ extension SolverRun {
         // are kept until the answer is checked.
         var previous: [Double] = []
         for d in demands { for p in pathStart[d]..<pathStart[d + 1] { previous.append(flow[p]) } }
+        // (The sweeps that then solve the stage start by refreshing `util` from these rows.)
         func restore() {
             var i = 0
             for d in demands {
@@ -158,7 +159,6 @@ extension SolverRun {
             for e in used { holds[j] = max(holds[j], (load[e] + row[e]) * invCap[e]) }
             if holds[j] > lpHolds[j] * (1 + 1e-6) {
                 restore()
-                _ = refreshUtilization(k)
                 return nil
             }
         }
@@ -182,7 +182,6 @@ extension SolverRun {
         // and far finer than sweeps reach); else the sweeps solve it.
         guard bound > 0, bound.isFinite, relativeGap(top, lowerBound: bound) <= max(stageTarget(k) / 10, 1e-4) else {
             restore()
-            _ = refreshUtilization(k)
             return nil
         }
         dual.update(from: y, count: E)
