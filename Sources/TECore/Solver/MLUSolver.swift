@@ -587,7 +587,7 @@ final class SolverRun {
             }
             if sweepFirst {
                 sweepFirst = false
-                sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount, skipBelow: settled(warm && sweeps - firstFull < SolverRun.settledSweeps, mu: mu, logE: logE, weightSum: sum, count: listCount))
+                sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount, skipBelow: settled(warm: warm, fullSweeps: sweeps - firstFull, mu: mu, logE: logE, weightSum: sum, count: listCount))
                 sweeps += 1
                 continue
             }
@@ -721,29 +721,31 @@ final class SolverRun {
                 refreshHoldWeights(k, mu: mu, centers: centers)
             }
             previousGap = gap
-            sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount, skipBelow: settled(warm && sweeps - firstFull < SolverRun.settledSweeps, mu: mu, logE: logE, weightSum: weightSum, count: listCount))
+            sweep(k, caps: capsBuffer, center: center, mu: mu, list: list, count: listCount, skipBelow: settled(warm: warm, fullSweeps: sweeps - firstFull, mu: mu, logE: logE, weightSum: weightSum, count: listCount))
             sweeps += 1
         }
     }
 
-    /// The smoothed-gap contribution, in the sweep's unnormalized weights, below which a warm
-    /// full sweep leaves a demand alone: Σ_p f_p·g_p − v_d·min_p g_p < share·μ·ln|E|·Σw / n over
-    /// the n demands swept (share: `SolveOptions.settledShare`, 0.5). Together such demands hold
-    /// less than half the smoothing error, the amount μ is halved below, so they cannot keep the
-    /// stage from converging. After a small change most demands are settled, and their moves (a
-    /// few exp per link of both paths, for a change that barely moves the MLU or the bound) were
-    /// most of a warm sweep's time. Cold stages sweep every demand: there, skipping cut the
-    /// tight fat-trees' cold solves by up to half but slowed the instances that converge over
-    /// many sweeps (at a share of 0.1–0.3: fattree-k32-loose 84 → 170–183 sweeps, wan-300-tight
-    /// 74 → 93–131).
     /// Full sweeps of a warm stage that may leave settled demands alone: the benchmark's warm
     /// stages mostly end within 1–3. A stage that needs more is a cold one from a worse start,
     /// where the skipped demands' small moves add up (a test's large change: 110 sweeps against
     /// 92 when skipping in every sweep, 86 with this limit).
     static let settledSweeps = 4
 
-    func settled(_ near: Bool, mu: Double, logE: Double, weightSum: Double, count: Int) -> Double {
-        near ? options.settledShare * mu * logE * weightSum / Double(max(1, count)) : 0
+    /// The smoothed-gap contribution, in the sweep's unnormalized weights, below which a full
+    /// sweep leaves a demand alone (0: none): in the first `settledSweeps` full sweeps of a warm
+    /// stage, Σ_p f_p·g_p − v_d·min_p g_p < share·μ·ln|E|·Σw / n over the n demands swept
+    /// (share: `SolveOptions.settledShare`, 0.5). Together such demands hold less than half the
+    /// smoothing error, the amount μ is halved below, so they cannot keep the stage from
+    /// converging. After a small change most demands are settled, and their moves (a few exp
+    /// per link of both paths, for a change that barely moves the MLU or the bound) were most of
+    /// a warm sweep's time. Cold stages sweep every demand: there, skipping cut the tight
+    /// fat-trees' cold solves by up to half but slowed the instances that converge over many
+    /// sweeps (at a share of 0.1–0.3: fattree-k32-loose 84 → 170–183 sweeps, wan-300-tight
+    /// 74 → 93–131).
+    func settled(warm: Bool, fullSweeps: Int, mu: Double, logE: Double, weightSum: Double, count: Int) -> Double {
+        guard warm, fullSweeps < SolverRun.settledSweeps else { return 0 }
+        return options.settledShare * mu * logE * weightSum / Double(max(1, count))
     }
 
     /// Gradient g, curvature h (times μ) and the largest 1/c of moving flow onto path `p` of a

@@ -10,7 +10,7 @@ public struct SolveOptions: Sendable, Equatable {
     /// stage's own, times the links its paths cross) are solved exactly by an interior-point
     /// method instead of sweeps (MLUSolver+ExactStage.swift); 0: never.
     public var exactStageLimit: Int
-    /// In a warm stage's full sweeps, the demands whose share of the smoothed duality gap is
+    /// In a warm stage's first full sweeps, the demands whose share of the smoothed duality gap is
     /// below this fraction of the smoothing error μ·ln|E| (split evenly over the demands swept)
     /// are left as they are (`SolverRun.settled`); 0: every demand is swept.
     public var settledShare: Double = 0.5
