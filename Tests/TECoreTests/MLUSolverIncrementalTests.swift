@@ -238,6 +238,60 @@ import Testing
         #expect(changedSplits[0] * 10 <= changedSplits[1] * 9, "\(changedSplits[0]) splits changed, \(changedSplits[1]) when every demand is swept")
     }
 
+    /// `tectl-bench solve-random` seed 1074 (one priority, 20 links, 10 demands) after every
+    /// volume changed by up to ±5%. The warm stage went to a coarse μ, halved it back, and from
+    /// there its crawl rule doubled μ each time it halved: μ went 0.018 → 0.009 → 0.018 … for
+    /// 200 sweeps, until the stall guard stopped it at a certified gap of 2.43%, where a cold
+    /// solve certifies 0.91%. Crawling no longer coarsens μ back to one it was halved from.
+    @Test func aWarmStageDoesNotCoarsenBackToASmoothingItLeft() throws {
+        let text = """
+        {"links": [
+                {"name": "l0", "capacity": 10.0, "load": 0.0},
+                {"name": "l1", "capacity": 10.0, "load": 0.0},
+                {"name": "l2", "capacity": 100.0, "load": 0.0},
+                {"name": "l3", "capacity": 40.0, "load": 0.0},
+                {"name": "l4", "capacity": 100.0, "load": 18.427},
+                {"name": "l5", "capacity": 100.0, "load": 0.0},
+                {"name": "l6", "capacity": 40.0, "load": 0.0},
+                {"name": "l7", "capacity": 25.0, "load": 0.0},
+                {"name": "l8", "capacity": 10.0, "load": 0.0},
+                {"name": "l9", "capacity": 400.0, "load": 137.309},
+                {"name": "l10", "capacity": 10.0, "load": 0.0},
+                {"name": "l11", "capacity": 10.0, "load": 0.0},
+                {"name": "l12", "capacity": 400.0, "load": 22.653},
+                {"name": "l13", "capacity": 100.0, "load": 10.223},
+                {"name": "l14", "capacity": 40.0, "load": 0.0},
+                {"name": "l15", "capacity": 400.0, "load": 146.5},
+                {"name": "l16", "capacity": 10.0, "load": 0.0},
+                {"name": "l17", "capacity": 100.0, "load": 0.0},
+                {"name": "l18", "capacity": 100.0, "load": 0.0},
+                {"name": "l19", "capacity": 100.0, "load": 0.0}
+            ],
+            "demands": [
+                {"name": "d0", "volume": 5.638, "paths": [["l11", "l14", "l15", "l0", "l13"], ["l4", "l6", "l2", "l18", "l14"], ["l14", "l9", "l5", "l7"]]},
+                {"name": "d1", "volume": 6.933, "paths": [["l9", "l16", "l4"], ["l0", "l15", "l2"], ["l5", "l14", "l15", "l11"], ["l0", "l13"], ["l8", "l1", "l5", "l0"], ["l12", "l15", "l11", "l17", "l8"], ["l2", "l9", "l15", "l18", "l1"], ["l17", "l19", "l8", "l2"]]},
+                {"name": "d2", "volume": 8.493, "paths": [["l16", "l7", "l4"], ["l5"], ["l8", "l14", "l19"], ["l2"], ["l8", "l15", "l16", "l1", "l10"], ["l5", "l15", "l6"], ["l17", "l3", "l13", "l19", "l4"]]},
+                {"name": "d3", "volume": 5.683, "paths": [["l11", "l10", "l19"]]},
+                {"name": "d4", "volume": 2.631, "paths": [["l1", "l4", "l7", "l13", "l15"], ["l5", "l6", "l9", "l14"], ["l5", "l7", "l6", "l13"]]},
+                {"name": "d5", "volume": 9.253, "paths": [["l5"]]},
+                {"name": "d6", "volume": 0.718, "paths": [["l14", "l1"], ["l8", "l14", "l17", "l7", "l6"], ["l11", "l19", "l9", "l13", "l3"], ["l5"], ["l10"]]},
+                {"name": "d7", "volume": 7.903, "paths": [["l10", "l14", "l16", "l2", "l17"], ["l14", "l11"], ["l8", "l17", "l13", "l5", "l3"], ["l1"], ["l14"], ["l12", "l3"], ["l4", "l11"], ["l14"]]},
+                {"name": "d8", "volume": 144.945, "paths": [["l13", "l18", "l7"], ["l19", "l10"], ["l3", "l0", "l14", "l12", "l9"], ["l16", "l6", "l9"], ["l14", "l3"], ["l16", "l1", "l9", "l4", "l18"], ["l2"], ["l15", "l14"]]},
+                {"name": "d9", "volume": 1.855, "paths": [["l17", "l8", "l10", "l4"], ["l2", "l16", "l1"], ["l17", "l1", "l12", "l6"]]}
+            ]}
+        """
+        let p = try SolveProblemParser.parse(Array(text.utf8))
+        let first = MLUSolver.solve(p)
+        var changed = p
+        changed.volume = [5.813, 6.851, 8.226, 5.426, 2.692, 8.919, 0.716, 8.069, 139.222, 1.851]
+        let warm = MLUSolver.solve(changed, warmStart: WarmStart(first))
+        let cold = MLUSolver.solve(changed)
+        #expect(warm.gap <= 0.01 + 1e-9, "gap \(warm.gap) after \(warm.sweeps) sweeps (cold: \(cold.gap))")
+        #expect(warm.sweeps < 200, "\(warm.sweeps) sweeps")
+        #expect(warm.mlu <= cold.mlu * 1.01)
+        HoldCertificate.expectCertified(changed, warm, cold: false)
+    }
+
     /// The link → paths index a warm start finds its hottest links' demands with is the exact
     /// transpose of the paths' link lists (a path that names a link twice is listed twice).
     @Test func linkPathIndexIsTheTransposeOfThePaths() async {

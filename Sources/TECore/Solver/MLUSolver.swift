@@ -560,6 +560,9 @@ final class SolverRun {
         // before the first full sweep would price a dual no better than the one held.
         var sweepFirst = restrictedMu != nil
         var previousGap = Double.infinity
+        // The finest μ the stage has been halved from (balanced there, or stuck): crawling never
+        // coarsens μ back to it.
+        var halvedFrom = Double.infinity
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -694,6 +697,7 @@ final class SolverRun {
             var nextMu = mu
             if smoothedGap < mu * logE || stuck, mu > muFloor {
                 lastHalving = sweeps
+                halvedFrom = min(halvedFrom, mu)
                 nextMu = max(muFloor, mu / 2)
             } else if warm, restrictedMu == nil, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
@@ -705,9 +709,12 @@ final class SolverRun {
                 // left: far from optimal at this μ, continue at theirs, or coarser still where
                 // the smoothed gap asks for it (else the sweeps crawl at a μ far below it).
                 nextMu = min(coldMu, max(restrictedMu, smoothedGap / logE))
-            } else if warm, mu < coldMu, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
+            } else if warm, mu < coldMu, mu * 2 < halvedFrom, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
-                // move lifts a link by at most μ, and the bound did not rise): coarsen μ.
+                // move lifts a link by at most μ, and the bound did not rise): coarsen μ, but
+                // not back to a μ the stage was halved from (it would halve again: on a random
+                // instance μ went 0.018 → 0.009 → 0.018 … for 200 sweeps, until the stall guard
+                // stopped it at 2.4% where a cold solve certifies 0.9%).
                 nextMu = min(coldMu, mu * 2)
             }
             var weightSum = sum
