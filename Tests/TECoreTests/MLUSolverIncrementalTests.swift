@@ -234,8 +234,31 @@ import Testing
             changedSplits[0] += moved[0]
             changedSplits[1] += moved[1]
         }
-        // (5,280 against 6,241 when written: seed 1 needs no full sweep, seed 2 1,255 against 1,952.)
-        #expect(changedSplits[0] * 10 <= changedSplits[1] * 9, "\(changedSplits[0]) splits changed, \(changedSplits[1]) when every demand is swept")
+        // (5,266 against 5,695 when last measured: seed 1 changes the same 1,268 either way, seeds
+        // 2–4 4,001 against 4,427. It was 5,280 against 6,241 before the full sweeps after close
+        // restricted rounds started at μ/2, where sweeping every demand moves fewer too.)
+        #expect(changedSplits[0] * 20 <= changedSplits[1] * 19, "\(changedSplits[0]) splits changed, \(changedSplits[1]) when every demand is swept")
+    }
+
+    /// After every volume changed by up to ±5% on a tight fat-tree, a warm re-solve is
+    /// certified within the gap after its restricted rounds and at most one full sweep (3 sweeps
+    /// in all, against 7–10 cold). Its full sweeps start at half the previous answer's μ when the
+    /// restricted rounds ended close to the old bound: at that μ itself, the first certification
+    /// of seeds 3 and 7 landed above the target, and a second sweep followed (4 sweeps).
+    @Test func aSmallChangeIsCertifiedAfterOneFullSweep() {
+        for seed in 1...8 {
+            let p = Self.tightFatTree(seed: seed)
+            let first = MLUSolver.solve(p, options: sweepsOnly)
+            var r = TestRandom(seed &+ 77)
+            var changed = p
+            for d in 0..<changed.demandCount { changed.volume[d] *= r.uniform(0.95, 1.05) }
+            let warm = MLUSolver.solve(changed, options: sweepsOnly, warmStart: WarmStart(first))
+            let cold = MLUSolver.solve(changed, options: sweepsOnly)
+            #expect(warm.gap <= 0.01 + 1e-9, "seed \(seed): gap \(warm.gap)")
+            HoldCertificate.expectCertified(changed, warm, cold: false)
+            #expect(warm.sweeps <= 3, "seed \(seed): \(warm.sweeps) sweeps warm, \(cold.sweeps) cold")
+            #expect(warm.sweeps * 2 <= cold.sweeps, "seed \(seed): \(warm.sweeps) sweeps warm, \(cold.sweeps) cold")
+        }
     }
 
     /// `tectl-bench solve-random` seed 1074 (one priority, 20 links, 10 demands) after every
