@@ -136,32 +136,37 @@ struct SolveBench: ParsableCommand {
             let some = InstanceGenerator.resampled(parsed, fraction: 0.05, seed: seed &+ 7)
             let start = WarmStart(first)
             // Solve only (the same parsed problem for cold and warm), fastest of `repeats` (the
-            // machine is shared: the slower runs measure interference).
-            func best(_ solve: () -> SolveSolution) -> (ms: Double, solution: SolveSolution) {
-                var fastest = Double.infinity
-                var last: SolveSolution?
-                for _ in 0..<max(1, repeats) {
+            // machine is shared: the slower runs measure interference). The four solves take
+            // turns, so a slow spell of the machine falls on cold and warm alike and their ratio
+            // stays fair (timed one after the other, a spell during the warm runs alone had
+            // moved a ratio by up to 1.6× with the same sweeps).
+            let solves: [() -> SolveSolution] = [
+                { MLUSolver.solve(changed, options: options) },
+                { MLUSolver.solve(changed, options: options, warmStart: start) },
+                { MLUSolver.solve(some, options: options) },
+                { MLUSolver.solve(some, options: options, warmStart: start) },
+            ]
+            var fastest = [Double](repeating: .infinity, count: solves.count)
+            var answers: [SolveSolution] = []
+            for round in 0..<max(1, repeats) {
+                for (i, solve) in solves.enumerated() {
                     let t = clock.now
-                    let s = solve()
-                    fastest = min(fastest, (clock.now - t).milliseconds)
-                    last = s
+                    let answer = solve()
+                    fastest[i] = min(fastest[i], (clock.now - t).milliseconds)
+                    if round == 0 { answers.append(answer) }
                 }
-                return (fastest, last ?? solve())
             }
-            let cold = best { MLUSolver.solve(changed, options: options) }
-            let warm = best { MLUSolver.solve(changed, options: options, warmStart: start) }
-            row.coldMs = cold.ms
-            row.warmMs = warm.ms
-            row.coldSweeps = cold.solution.sweeps
-            row.warmSweeps = warm.solution.sweeps
-            row.coldGap = cold.solution.stages.map(\.gap).max() ?? 0
-            row.warmGap = warm.solution.stages.map(\.gap).max() ?? 0
-            let cold2 = best { MLUSolver.solve(some, options: options) }
-            let warm2 = best { MLUSolver.solve(some, options: options, warmStart: start) }
-            row.cold2Ms = cold2.ms
-            row.warm2Ms = warm2.ms
-            row.warm2Sweeps = warm2.solution.sweeps
-            row.warm2Gap = warm2.solution.stages.map(\.gap).max() ?? 0
+            let cold = answers[0], warm = answers[1], warm2 = answers[3]
+            row.coldMs = fastest[0]
+            row.warmMs = fastest[1]
+            row.coldSweeps = cold.sweeps
+            row.warmSweeps = warm.sweeps
+            row.coldGap = cold.stages.map(\.gap).max() ?? 0
+            row.warmGap = warm.stages.map(\.gap).max() ?? 0
+            row.cold2Ms = fastest[2]
+            row.warm2Ms = fastest[3]
+            row.warm2Sweeps = warm2.sweeps
+            row.warm2Gap = warm2.stages.map(\.gap).max() ?? 0
             row.fractionalMLU = first.mlu
             row.quantizedMLU = QuantizedSolution(problem: parsed, solution: first, tableSize: 64).mlu
             rows.append(row)
