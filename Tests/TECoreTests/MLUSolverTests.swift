@@ -194,6 +194,47 @@ func randomProblem(seed: Int) -> SolveProblem {
         return b
     }
 
+    /// A warm start's splits for a demand are used only when they are all ≥ 0 and finite, none
+    /// lies on a path across a zero-capacity link, and they sum to about 1; otherwise that demand
+    /// starts from the even split over its usable paths, as in a cold solve. So a warm start with
+    /// such splits gives exactly the answer of one with the even split in their place.
+    @Test func unusableWarmSplitsStartFromTheEvenSplit() {
+        var p = SolveProblem()
+        let a = p.addLink(name: "a", capacity: 10)
+        let b = p.addLink(name: "b", capacity: 10)
+        let c = p.addLink(name: "c", capacity: 30)
+        let dead = p.addLink(name: "dead", capacity: 0)
+        for i in 0..<6 {
+            _ = p.addDemand(name: "d\(i)", volume: 3 + Double(i), priority: i % 2, paths: [[a], [b, c], [dead, c], [c]])
+        }
+        let first = MLUSolver.solve(p, options: sweepsOnly)
+        var changed = p
+        for d in 0..<changed.demandCount { changed.volume[d] *= 1.04 }
+        // Live paths 0, 1 and 3 of each demand (path 2 crosses "dead").
+        let even = [1.0 / 3, 1.0 / 3, 0, 1.0 / 3]
+        let unusable: [[Double]] = [
+            [.nan, 0.5, 0, 0.5], [-0.2, 0.6, 0, 0.6], [0.4, 0.3, 0.3, 0], [3, 0, 0, 0], [.infinity, 0, 0, -.infinity], [0.2, 0.05, 0, 0.05],
+        ]
+        var bad = WarmStart(first), good = WarmStart(first)
+        for (d, splits) in unusable.enumerated() {
+            for (i, path) in p.paths(of: d).enumerated() {
+                bad.splits[path] = splits[i]
+                good.splits[path] = even[i]
+            }
+        }
+        let fromBad = MLUSolver.solve(changed, options: sweepsOnly, warmStart: bad)
+        let fromEven = MLUSolver.solve(changed, options: sweepsOnly, warmStart: good)
+        #expect(fromBad.split == fromEven.split)
+        #expect(fromBad.mlu == fromEven.mlu)
+        for d in 0..<p.demandCount {
+            let s = p.paths(of: d).map { fromBad.split[$0] }
+            #expect(s.allSatisfy { $0 >= 0 && $0.isFinite }, "d\(d): \(s)")
+            #expect(abs(s.reduce(0, +) - 1) < 1e-9, "d\(d): \(s)")
+            #expect(s[2] == 0, "d\(d): flow on the path across the zero-capacity link")
+        }
+        HoldCertificate.expectCertified(changed, fromBad, cold: false)
+    }
+
     @Test func warmAnswersAreValidAndCertified() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000)) { seed in
             var p = randomProblem(seed: seed)

@@ -155,7 +155,10 @@ final class SolverRun {
         for e in 0..<linkCount where problem.capacity[e] <= 0 {
             notes.append(SolveNote(kind: .zeroCapacity, message: "link \"\(problem.linkNames[e])\" has zero capacity: paths across it carry nothing"))
         }
-        var routable = [Bool](repeating: false, count: demandCount)
+        // Per demand: has volume and a usable path (a raw buffer: `place` writes it per demand).
+        let routable = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, demandCount))
+        routable.initialize(repeating: false, count: max(1, demandCount))
+        defer { routable.deallocate() }
         // Hoisted: binding the warm start per demand would retain its arrays 16,000 times.
         let warmSplits = warmStart.flatMap { $0.splits.count == pathCount ? $0.splits : nil }
         let E = linkCount
@@ -189,14 +192,16 @@ final class SolverRun {
                 // Initial split: warm start where it fits, else even over the usable paths.
                 var fitted = false
                 if let splits = splitView?.baseAddress, n > 0 {
-                    var sum = 0.0
-                    var ok = true
+                    // Usable: every split ≥ 0 and finite (a NaN or ∞ makes the sum fail its
+                    // range), none on a path that is not live, summing to about 1.
+                    var sum = 0.0, lowest = 0.0, dead = 0.0
                     for p in start..<end {
                         let s = splits[p]
-                        if !(s >= 0) || !s.isFinite || (s > 0 && !pathLive[p]) { ok = false }
                         sum += s
+                        lowest = min(lowest, s)
+                        if !pathLive[p] { dead += s }
                     }
-                    if ok, sum > 0.5, sum < 1.5 {
+                    if sum > 0.5, sum < 1.5, lowest >= 0, dead == 0 {
                         let scale = v / sum
                         for p in start..<end { flow[p] = splits[p] * scale }
                         fitted = true
