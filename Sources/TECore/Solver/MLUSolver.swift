@@ -54,6 +54,8 @@ final class SolverRun {
     let cum: UnsafeMutablePointer<Double>
     let util: UnsafeMutablePointer<Double>
     let weight: UnsafeMutablePointer<Double>
+    /// weight[e]·(1/c_e), filled for a certification pass that prices no held rows.
+    let linkPrice: UnsafeMutablePointer<Double>
     /// Hold prices: holdWeight[j·E + e] = exp((u_e^j − M_j)/μ) for the held rows j < k of the
     /// current stage, M_j the MLU that stage j reached (on the scale of `weight`, whose top link
     /// weighs 1): a held row at its own maximum weighs like the top link, and more as it nears
@@ -128,6 +130,7 @@ final class SolverRun {
         cum = filled(max(1, buffers.levels.count) * problem.linkCount, 0)
         util = filled(problem.linkCount, 0)
         weight = filled(problem.linkCount, 0)
+        linkPrice = filled(problem.linkCount, 0)
         holdWeight = filled(max(1, buffers.levels.count) * problem.linkCount, 0)
         plainCost = filled(problem.demandCount, .infinity)
         dual = filled(problem.linkCount, 0)
@@ -139,7 +142,7 @@ final class SolverRun {
     }
 
     deinit {
-        for p in [load, volume, flow, cum, util, weight, holdWeight, plainCost, dual, passCost, bestCost] { p.deallocate() }
+        for p in [load, volume, flow, cum, util, weight, linkPrice, holdWeight, plainCost, dual, passCost, bestCost] { p.deallocate() }
         hot.deallocate()
         mark.deallocate()
         active.deallocate()
@@ -631,17 +634,31 @@ final class SolverRun {
                     plainCost[Int(active[a])] = 0
                 }
             }
+            // No held row priced: a path's price is Σ weight·(1/c) over its links, one product per
+            // link for the whole pass (the same products `pathCosts` forms, so the same sums).
+            let plainOnly = pricedFrom == k
+            if plainOnly { for e in 0..<E { linkPrice[e] = weight[e] * invCap[e] } }
             for a in 0..<listCount {
                 let d = Int(list[a])
                 let q = level[d]
                 var bestPlain = Double.infinity, best = Double.infinity
                 var used = 0.0
-                for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
-                    let (c, held) = pathCosts(p, max(q, pricedFrom), k)
-                    if c < bestPlain { bestPlain = c }
-                    let priced = c + held
-                    if priced < best { best = priced }
-                    used += flow[p] * priced
+                if plainOnly {
+                    for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                        var c = 0.0
+                        for i in linkStart[p]..<linkStart[p + 1] { c += linkPrice[Int(links[i])] }
+                        if c < bestPlain { bestPlain = c }
+                        used += flow[p] * c
+                    }
+                    best = bestPlain
+                } else {
+                    for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                        let (c, held) = pathCosts(p, max(q, pricedFrom), k)
+                        if c < bestPlain { bestPlain = c }
+                        let priced = c + held
+                        if priced < best { best = priced }
+                        used += flow[p] * priced
+                    }
                 }
                 // The demands no cap applies to (no held or forward-capped row): their moves
                 // are never blocked.
