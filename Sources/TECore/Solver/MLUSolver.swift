@@ -575,7 +575,7 @@ final class SolverRun {
         // are held to μ per link): after 5% of the demands changed by ±50%, restricted rounds
         // that ended 2.6–7.2% above the bound took 3–4 sweeps more at μ/2 than at μ.
         if restrictedMu != nil, relativeGap(top, lowerBound: bestBound) <= 2 * target {
-            mu = max(target * max(top, 1e-12) / (64 * logE), mu / 2)
+            mu = max(muFloor(target, top: top, logE: logE), mu / 2)
         }
         var previousGap = Double.infinity
         // The finest μ the stage has been halved from (balanced there, or stuck): crawling never
@@ -706,7 +706,7 @@ final class SolverRun {
             // Smoothed duality gap of the stage problem with its holds priced:
             // Σ_d (current cost − v_d·cheapest) under y and z.
             let smoothedGap = max(0, current - pricedPaths) * inv
-            let muFloor = target * max(top, 1e-12) / (64 * logE)
+            let finest = muFloor(target, top: top, logE: logE)
             // A stage whose MLU has not improved for 8 sweeps starts pricing its held rows: moves
             // blocked by full held rows are the usual cause (priced, the flow of higher
             // priorities leaves those links first). Stages that never stall move as before.
@@ -727,10 +727,10 @@ final class SolverRun {
             // smoothing error).
             let stuck = holdPricing && sweeps - lastImprovement >= 4 && sweeps - lastHalving >= 4 && max(0, freeGap) * inv < mu * logE
             var nextMu = mu
-            if smoothedGap < mu * logE || stuck, mu > muFloor {
+            if smoothedGap < mu * logE || stuck, mu > finest {
                 lastHalving = sweeps
                 halvedFrom = min(halvedFrom, mu)
-                nextMu = max(muFloor, mu / 2)
+                nextMu = max(finest, mu / 2)
             } else if warm, restrictedMu == nil, sweeps == firstFull, smoothedGap > 16 * mu * logE {
                 // The previous answer's μ is too fine for how far the changed problem is from
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
@@ -770,6 +770,10 @@ final class SolverRun {
             sweeps += 1
         }
     }
+
+    /// The finest smoothing a stage halves μ to: its smoothing error μ·ln|E| is then 1/64 of the
+    /// target gap at the current MLU.
+    func muFloor(_ target: Double, top: Double, logE: Double) -> Double { target * max(top, 1e-12) / (64 * logE) }
 
     /// Full sweeps of a warm stage that may leave settled demands alone: the benchmark's warm
     /// stages mostly end within 1–3. A stage that needs more is a cold one from a worse start,
