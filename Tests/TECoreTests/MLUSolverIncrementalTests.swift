@@ -220,8 +220,10 @@ import Testing
             var everyDemand = sweepsOnly
             everyDemand.settledShare = 0
             var moved: [Int] = []
+            var answers: [SolveSolution] = []
             for options in [sweepsOnly, everyDemand] {
                 let warm = MLUSolver.solve(changed, options: options, warmStart: WarmStart(first))
+                answers.append(warm)
                 #expect(warm.gap <= 0.01 + 1e-9, "seed \(seed): gap \(warm.gap)")
                 let certified = HoldCertificate.bound(changed, stages: warm.stages, k: 0, y: warm.duals[0], z: [], holds: [])
                 #expect(certified >= warm.lowerBound * (1 - 1e-9), "seed \(seed)")
@@ -229,7 +231,7 @@ import Testing
             }
             #expect(moved[0] <= moved[1], "seed \(seed): \(moved[0]) splits changed, \(moved[1]) when every demand is swept")
             // The next cycle starts from this answer: its stored certificate still certifies.
-            let next = MLUSolver.solve(p, options: sweepsOnly, warmStart: WarmStart(MLUSolver.solve(changed, options: sweepsOnly, warmStart: WarmStart(first))))
+            let next = MLUSolver.solve(p, options: sweepsOnly, warmStart: WarmStart(answers[0]))
             HoldCertificate.expectCertified(p, next, cold: false)
             changedSplits[0] += moved[0]
             changedSplits[1] += moved[1]
