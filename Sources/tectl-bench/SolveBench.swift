@@ -47,6 +47,9 @@ struct SolveBench: ParsableCommand {
     @Option(help: "In-process cold and warm solves are timed as the fastest of this many runs.")
     var repeats = 5
 
+    @Option(help: "Controller cycles after the first warm re-solve: each changes every demand of the previous cycle by ±5% and warm-starts from the previous cycle's warm answer (0: none).")
+    var cycles = 8
+
     static func instances(seed: UInt64) -> [InstanceSpec] {
         [
             InstanceSpec(name: "fattree-k8-loose", topology: .fatTree(k: 8), demands: 2_000, paths: 4...8, tight: false, seed: seed),
@@ -79,6 +82,11 @@ struct SolveBench: ParsableCommand {
         var coldSweeps = 0, warmSweeps = 0
         var warmGap = 0.0, coldGap = 0.0
         var fractionalMLU = 0.0, quantizedMLU = 0.0
+        /// The later controller cycles (`--cycles`): cold/warm time ratio of each, the warm and
+        /// cold sweeps over all of them, and the worst warm stage gap.
+        var cycleRatios: [Double] = []
+        var cycleWarmSweeps = 0, cycleColdSweeps = 0
+        var cycleWarmGap = 0.0
     }
 
     func run() throws {
@@ -167,6 +175,32 @@ struct SolveBench: ParsableCommand {
             row.warm2Ms = fastest[3]
             row.warm2Sweeps = warm2.sweeps
             row.warm2Gap = warm2.stages.map(\.gap).max() ?? 0
+            // Later controller cycles: volumes drift ±5% a cycle from the previous cycle's, and each
+            // warm start is the previous cycle's warm answer (the daemon's steady state), where
+            // the column above starts from a cold answer. Cold and warm take turns, as above.
+            var cycleProblem = changed
+            var previous = warm
+            for cycle in 0..<max(0, cycles) {
+                cycleProblem = InstanceGenerator.perturbed(cycleProblem, by: 0.05, seed: seed &+ 99 &+ UInt64(cycle + 1) &* 7919)
+                let cycleStart = WarmStart(previous)
+                var coldBest = Double.infinity, warmBest = Double.infinity
+                var coldAnswer: SolveSolution?, warmAnswer: SolveSolution?
+                for _ in 0..<max(1, repeats) {
+                    var t = clock.now
+                    let c = MLUSolver.solve(cycleProblem, options: options)
+                    coldBest = min(coldBest, (clock.now - t).milliseconds)
+                    t = clock.now
+                    let w = MLUSolver.solve(cycleProblem, options: options, warmStart: cycleStart)
+                    warmBest = min(warmBest, (clock.now - t).milliseconds)
+                    if coldAnswer == nil { coldAnswer = c; warmAnswer = w }
+                }
+                guard let coldAnswer, let warmAnswer else { break }
+                row.cycleRatios.append(coldBest / max(warmBest, 1e-6))
+                row.cycleColdSweeps += coldAnswer.sweeps
+                row.cycleWarmSweeps += warmAnswer.sweeps
+                row.cycleWarmGap = max(row.cycleWarmGap, warmAnswer.stages.map(\.gap).max() ?? 0)
+                previous = warmAnswer
+            }
             row.fractionalMLU = first.mlu
             row.quantizedMLU = QuantizedSolution(problem: parsed, solution: first, tableSize: 64).mlu
             rows.append(row)
@@ -185,12 +219,14 @@ struct SolveBench: ParsableCommand {
             + (r.lpSeconds.map { "LP \(r.lpTimedOut ? "stopped after " : "")\(ms($0)) mlu \(list(r.lpMLU)); " } ?? "")
             + "parse \(f1(r.parseMs)) ms (\(f1(r.parseMs / max(r.fileMB, 1e-9))) ms/MB), cold \(f1(r.coldMs)) ms (\(r.coldSweeps) sweeps, gap \(pct(r.coldGap))), "
             + "warm \(f1(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))); "
-            + "5% of demands ±50%: cold \(f1(r.cold2Ms)) ms, warm \(f1(r.warm2Ms)) ms (\(r.warm2Sweeps) sweeps, gap \(pct(r.warm2Gap))); q64 mlu \(f4(r.quantizedMLU)) vs \(f4(r.fractionalMLU))")
+            + "5% of demands ±50%: cold \(f1(r.cold2Ms)) ms, warm \(f1(r.warm2Ms)) ms (\(r.warm2Sweeps) sweeps, gap \(pct(r.warm2Gap))); "
+            + (r.cycleRatios.isEmpty ? "" : "\(r.cycleRatios.count) later cycles (±5% each, warm from the last warm answer): warm × \(r.cycleRatios.map { String(format: "%.1f", $0) }.joined(separator: " ")) (\(r.cycleWarmSweeps) sweeps vs \(r.cycleColdSweeps) cold, worst gap \(pct(r.cycleWarmGap))); ")
+            + "q64 mlu \(f4(r.quantizedMLU)) vs \(f4(r.fractionalMLU))")
     }
 
     func printSummary(_ rows: [Row]) {
-        print("| instance | links | demands | paths | tectl (whole cmd) | tectl MLU | LP (whole cmd) | LP MLU | worst stage gap vs LP | speed × | certified gap | all ±5%: cold | warm | warm × | 5% of demands ±50%: cold | warm | warm × | MLU q64 vs fractional |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| instance | links | demands | paths | tectl (whole cmd) | tectl MLU | LP (whole cmd) | LP MLU | worst stage gap vs LP | speed × | certified gap | all ±5%: cold | warm | warm × | 5% of demands ±50%: cold | warm | warm × | later cycles: warm × (lowest / median) | MLU q64 vs fractional |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows {
             var worst = 0.0
             for (a, b) in zip(r.tectlMLU, r.lpMLU) where b > 0 { worst = max(worst, (a - b) / b) }
@@ -199,8 +235,15 @@ struct SolveBench: ParsableCommand {
             let speed = r.lpSeconds.map { over + String(format: "%.0f×", $0 / r.tectlSeconds) } ?? "–"
             let gapVsLP = r.lpMLU.isEmpty ? "–" : pct(worst)
             let q = r.fractionalMLU > 0 ? (r.quantizedMLU - r.fractionalMLU) / r.fractionalMLU : 0
-            print("| \(r.name) | \(r.links) | \(r.demands) | \(r.paths) | \(ms(r.tectlSeconds)) | \(f4(r.tectlMLU.last ?? 0)) | \(lpTime) | \(r.lpMLU.last.map(f4) ?? "–") | \(gapVsLP) | \(speed) | \(pct(r.certifiedGap)) | \(f1(r.coldMs)) ms | \(f1(r.warmMs)) ms | \(String(format: "%.1f×", r.coldMs / max(r.warmMs, 1e-3))) | \(f1(r.cold2Ms)) ms | \(f1(r.warm2Ms)) ms | \(String(format: "%.1f×", r.cold2Ms / max(r.warm2Ms, 1e-3))) | \(String(format: "%+.2f%%", q * 100)) |")
+            print("| \(r.name) | \(r.links) | \(r.demands) | \(r.paths) | \(ms(r.tectlSeconds)) | \(f4(r.tectlMLU.last ?? 0)) | \(lpTime) | \(r.lpMLU.last.map(f4) ?? "–") | \(gapVsLP) | \(speed) | \(pct(r.certifiedGap)) | \(f1(r.coldMs)) ms | \(f1(r.warmMs)) ms | \(String(format: "%.1f×", r.coldMs / max(r.warmMs, 1e-3))) | \(f1(r.cold2Ms)) ms | \(f1(r.warm2Ms)) ms | \(String(format: "%.1f×", r.cold2Ms / max(r.warm2Ms, 1e-3))) | \(cycleCell(r.cycleRatios)) | \(String(format: "%+.2f%%", q * 100)) |")
         }
+    }
+
+    /// "lowest / median" of the later cycles' ratios (the upper median of an even count).
+    func cycleCell(_ ratios: [Double]) -> String {
+        guard !ratios.isEmpty else { return "–" }
+        let sorted = ratios.sorted()
+        return String(format: "%.1f× / %.1f×", sorted[0], sorted[sorted.count / 2])
     }
 
     func ms(_ s: Double) -> String { s >= 1 ? String(format: "%.2f s", s) : String(format: "%.0f ms", s * 1000) }
