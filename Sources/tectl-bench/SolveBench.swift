@@ -239,11 +239,13 @@ struct SolveBench: ParsableCommand {
         }
     }
 
-    /// "lowest / median" of the later cycles' ratios (the upper median of an even count).
+    /// "lowest / median" of the later cycles' ratios (an even count: the mean of the middle two).
     func cycleCell(_ ratios: [Double]) -> String {
         guard !ratios.isEmpty else { return "–" }
         let sorted = ratios.sorted()
-        return String(format: "%.1f× / %.1f×", sorted[0], sorted[sorted.count / 2])
+        let n = sorted.count
+        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        return String(format: "%.1f× / %.1f×", sorted[0], median)
     }
 
     func ms(_ s: Double) -> String { s >= 1 ? String(format: "%.2f s", s) : String(format: "%.0f ms", s * 1000) }
