@@ -154,16 +154,7 @@ struct SolveBench: ParsableCommand {
                 { MLUSolver.solve(some, options: options) },
                 { MLUSolver.solve(some, options: options, warmStart: start) },
             ]
-            var fastest = [Double](repeating: .infinity, count: solves.count)
-            var answers: [SolveSolution] = []
-            for round in 0..<max(1, repeats) {
-                for (i, solve) in solves.enumerated() {
-                    let t = clock.now
-                    let answer = solve()
-                    fastest[i] = min(fastest[i], (clock.now - t).milliseconds)
-                    if round == 0 { answers.append(answer) }
-                }
-            }
+            let (fastest, answers) = timedInTurns(solves)
             let cold = answers[0], warm = answers[1], warm2 = answers[3]
             row.coldMs = fastest[0]
             row.warmMs = fastest[1]
@@ -183,19 +174,13 @@ struct SolveBench: ParsableCommand {
             for cycle in 0..<max(0, cycles) {
                 cycleProblem = InstanceGenerator.perturbed(cycleProblem, by: 0.05, seed: seed &+ 99 &+ UInt64(cycle + 1) &* 7919)
                 let cycleStart = WarmStart(previous)
-                var coldBest = Double.infinity, warmBest = Double.infinity
-                var coldAnswer: SolveSolution?, warmAnswer: SolveSolution?
-                for _ in 0..<max(1, repeats) {
-                    var t = clock.now
-                    let c = MLUSolver.solve(cycleProblem, options: options)
-                    coldBest = min(coldBest, (clock.now - t).milliseconds)
-                    t = clock.now
-                    let w = MLUSolver.solve(cycleProblem, options: options, warmStart: cycleStart)
-                    warmBest = min(warmBest, (clock.now - t).milliseconds)
-                    if coldAnswer == nil { coldAnswer = c; warmAnswer = w }
-                }
-                guard let coldAnswer, let warmAnswer else { break }
-                row.cycleRatios.append(coldBest / max(warmBest, 1e-6))
+                let problem = cycleProblem
+                let (best, pair) = timedInTurns([
+                    { MLUSolver.solve(problem, options: options) },
+                    { MLUSolver.solve(problem, options: options, warmStart: cycleStart) },
+                ])
+                let coldAnswer = pair[0], warmAnswer = pair[1]
+                row.cycleRatios.append(best[0] / max(best[1], 1e-6))
                 row.cycleColdSweeps += coldAnswer.sweeps
                 row.cycleWarmSweeps += warmAnswer.sweeps
                 row.cycleWarmGap = max(row.cycleWarmGap, warmAnswer.stages.map(\.gap).max() ?? 0)
@@ -208,6 +193,23 @@ struct SolveBench: ParsableCommand {
         }
         print("")
         printSummary(rows)
+    }
+
+    /// Runs `solves` in turns, `repeats` rounds: each one's fastest time (ms) and its answer of
+    /// the first round. Taking turns, a slow spell of the shared machine falls on all alike.
+    func timedInTurns(_ solves: [() -> SolveSolution]) -> (fastest: [Double], answers: [SolveSolution]) {
+        let clock = ContinuousClock()
+        var fastest = [Double](repeating: .infinity, count: solves.count)
+        var answers: [SolveSolution] = []
+        for round in 0..<max(1, repeats) {
+            for (i, solve) in solves.enumerated() {
+                let t = clock.now
+                let answer = solve()
+                fastest[i] = min(fastest[i], (clock.now - t).milliseconds)
+                if round == 0 { answers.append(answer) }
+            }
+        }
+        return (fastest, answers)
     }
 
     /// Unbuffered, so progress shows while the LP runs.

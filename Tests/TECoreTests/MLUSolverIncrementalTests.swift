@@ -289,12 +289,10 @@ import Testing
             let cold = MLUSolver.solve(problem, options: sweepsOnly)
             HoldCertificate.expectCertified(problem, warm, cold: false)
             let flows = problem.flows(splits: warm.split)
-            for stage in warm.stages {
+            for (k, stage) in warm.stages.enumerated() {
                 #expect(stage.gap <= 0.01 + 1e-9, "seed \(seed) cycle \(cycle) priority \(stage.priority): gap \(stage.gap)")
                 let recomputed = problem.maxUtilization(flows: flows, upToPriority: stage.priority)
                 #expect(abs(recomputed - stage.mlu) <= 1e-9 * max(1, stage.mlu), "seed \(seed) cycle \(cycle) priority \(stage.priority): \(stage.mlu) reported, \(recomputed) from the splits")
-            }
-            for (k, stage) in warm.stages.enumerated() {
                 // (0.75%: the target of a stage before the last; 0.9: the floor is taken at the MLU
                 // the restricted rounds left, a little above the final one.)
                 let floor = min(coldSmoothing[k], 0.0075 * stage.mlu / (4 * logE)) * 0.9
