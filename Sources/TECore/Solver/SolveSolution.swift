@@ -119,6 +119,9 @@ public struct SolveNote: Sendable, Equatable, CustomStringConvertible {
         case infeasible
         /// The stage stopped at the sweep limit above the requested gap.
         case gapNotReached = "gap-not-reached"
+        /// A warm start stopped above the requested gap and a cold solve certified a lower one:
+        /// the answer is the cold solve's.
+        case warmStartDiscarded = "warm-start-discarded"
     }
 
     public var kind: Kind
