@@ -87,6 +87,9 @@ struct SolveBench: ParsableCommand {
         var cycleRatios: [Double] = []
         var cycleWarmSweeps = 0, cycleColdSweeps = 0
         var cycleWarmGap = 0.0
+        /// Whole commands after the ±5% change: `tectl solve` and `tectl solve --warm-start` (the
+        /// first answer), fastest of 3 each, taking turns.
+        var wholeColdSeconds = 0.0, wholeWarmSeconds = 0.0
     }
 
     func run() throws {
@@ -109,6 +112,8 @@ struct SolveBench: ParsableCommand {
             // Whole command: tectl.
             let (tectlOut, tectlTime) = try runCommand(tectlPath, ["solve", file, "--format", "json", "--gap", "\(gap)"])
             row.tectlSeconds = tectlTime
+            let answerFile = "\(out)/\(spec.name)-s\(seed).answer.json"
+            try tectlOut.write(to: URL(fileURLWithPath: answerFile))
             if let obj = try JSONSerialization.jsonObject(with: tectlOut) as? [String: Any] {
                 row.tectlMLU = (obj["priorities"] as? [[String: Any]] ?? []).compactMap { $0["mlu"] as? Double }
                 row.certifiedGap = obj["gap"] as? Double ?? .nan
@@ -143,6 +148,16 @@ struct SolveBench: ParsableCommand {
             let changed = InstanceGenerator.perturbed(parsed, by: 0.05, seed: seed &+ 99)
             let some = InstanceGenerator.resampled(parsed, fraction: 0.05, seed: seed &+ 7)
             let start = WarmStart(first)
+            // Whole commands on the changed problem, cold and from the first answer's file: what a
+            // user of `tectl solve --warm-start` sees (parsing and printing included).
+            let changedFile = "\(out)/\(spec.name)-s\(seed).changed.json"
+            try InstanceGenerator.json(changed).write(toFile: changedFile, atomically: true, encoding: .utf8)
+            row.wholeColdSeconds = .infinity
+            row.wholeWarmSeconds = .infinity
+            for _ in 0..<3 {
+                row.wholeColdSeconds = min(row.wholeColdSeconds, try runCommand(tectlPath, ["solve", changedFile, "--format", "json", "--gap", "\(gap)"]).1)
+                row.wholeWarmSeconds = min(row.wholeWarmSeconds, try runCommand(tectlPath, ["solve", changedFile, "--format", "json", "--gap", "\(gap)", "--warm-start", answerFile]).1)
+            }
             // Solve only (the same parsed problem for cold and warm), fastest of `repeats` (the
             // machine is shared: the slower runs measure interference). The four solves take
             // turns, so a slow spell of the machine falls on cold and warm alike and their ratio
@@ -221,6 +236,7 @@ struct SolveBench: ParsableCommand {
             + (r.lpSeconds.map { "LP \(r.lpTimedOut ? "stopped after " : "")\(ms($0)) mlu \(list(r.lpMLU)); " } ?? "")
             + "parse \(f1(r.parseMs)) ms (\(f1(r.parseMs / max(r.fileMB, 1e-9))) ms/MB), cold \(f1(r.coldMs)) ms (\(r.coldSweeps) sweeps, gap \(pct(r.coldGap))), "
             + "warm \(f1(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))); "
+            + "whole command after ±5%: cold \(ms(r.wholeColdSeconds)), --warm-start \(ms(r.wholeWarmSeconds)) (\(String(format: "%.1f×", r.wholeColdSeconds / max(r.wholeWarmSeconds, 1e-6)))); "
             + "5% of demands ±50%: cold \(f1(r.cold2Ms)) ms, warm \(f1(r.warm2Ms)) ms (\(r.warm2Sweeps) sweeps, gap \(pct(r.warm2Gap))); "
             + (r.cycleRatios.isEmpty ? "" : "\(r.cycleRatios.count) later cycles (±5% each, warm from the last warm answer): warm × \(r.cycleRatios.map { String(format: "%.1f", $0) }.joined(separator: " ")) (\(r.cycleWarmSweeps) sweeps vs \(r.cycleColdSweeps) cold, worst gap \(pct(r.cycleWarmGap))); ")
             + "q64 mlu \(f4(r.quantizedMLU)) vs \(f4(r.fractionalMLU))")

@@ -80,58 +80,10 @@ struct Solve: ParsableCommand {
         FileHandle.standardOutput.write(Data(out.utf8))
     }
 
-    /// A previous answer's splits (`demands[].split`, in order) and per-priority smoothing.
+    /// A previous answer (`demands[].split` in order, per priority the smoothing and the
+    /// certificate), read by the byte-level `WarmStartParser`.
     static func readWarmStart(_ path: String, problem: SolveProblem) throws -> WarmStart {
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the file") }
-        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let demands = obj["demands"] as? [[String: Any]]
-        else { throw ValidationError("not a `tectl solve --format json` answer (no \"demands\")") }
-        guard demands.count == problem.demandCount else {
-            throw ValidationError("has \(demands.count) demands, the problem \(problem.demandCount)")
-        }
-        var splits: [Double] = []
-        splits.reserveCapacity(problem.pathCount)
-        for (d, demand) in demands.enumerated() {
-            guard let split = demand["split"] as? [Double], split.count == problem.paths(of: d).count else {
-                throw ValidationError("demands[\(d)].split: expected \(problem.paths(of: d).count) fractions (one per path)")
-            }
-            splits += split
-        }
-        var smoothing: [Int: Double] = [:]
-        var duals: [Int: [Double]] = [:]
-        var holds: [Int: [Double]] = [:]
-        let linkIndex = Dictionary(problem.linkNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        for (i, stage) in (obj["priorities"] as? [[String: Any]] ?? []).enumerated() {
-            guard let p = stage["priority"] as? Int else { continue }
-            if let mu = stage["smoothing"] as? Double { smoothing[p] = mu }
-            guard let certificate = stage["certificate"] as? [String: Any] else { continue }
-            let (y, z) = try readCertificate(certificate, at: "priorities[\(i)].certificate", links: linkIndex)
-            duals[p] = y
-            if !z.isEmpty { holds[p] = z }
-        }
-        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds)
-    }
-
-    /// A stage's certificate (`{"y": {LINK: w}, "z": [{LINK: w}, ...]}`) as flat per-link vectors.
-    static func readCertificate(_ c: [String: Any], at path: String, links: [String: Int]) throws -> (y: [Double], z: [Double]) {
-        func vector(_ any: Any?, at path: String) throws -> [Double] {
-            guard let weights = any as? [String: Any] else { throw ValidationError("\(path): expected an object of link weights") }
-            var v = [Double](repeating: 0, count: links.count)
-            for (name, value) in weights {
-                guard let e = links[name] else { throw ValidationError("\(path): unknown link \"\(name)\"") }
-                guard let w = (value as? NSNumber)?.doubleValue, w >= 0, w.isFinite else {
-                    throw ValidationError("\(path).\(name): expected a weight ≥ 0")
-                }
-                v[e] = w
-            }
-            return v
-        }
-        let y = try vector(c["y"], at: "\(path).y")
-        var z: [Double] = []
-        if let rows = c["z"] {
-            guard let rows = rows as? [Any] else { throw ValidationError("\(path).z: expected a list of link-weight objects") }
-            for (j, row) in rows.enumerated() { z += try vector(row, at: "\(path).z[\(j)]") }
-        }
-        return (y, z)
+        return try WarmStartParser.parse([UInt8](data), for: problem)
     }
 }
