@@ -112,7 +112,7 @@ struct RandomBench: ParsableCommand {
                 stageGaps.append(g)
                 instanceWorst = max(instanceWorst, g)
             }
-            let certified = solution.stages.map(\.gap).max() ?? 0
+            let certified = solution.worstStageGap
             var conditionalLine = ""
             var instanceAbove = false
             if conditional, solution.stages.count > 1 {

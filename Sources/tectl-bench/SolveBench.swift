@@ -175,12 +175,12 @@ struct SolveBench: ParsableCommand {
             row.warmMs = fastest[1]
             row.coldSweeps = cold.sweeps
             row.warmSweeps = warm.sweeps
-            row.coldGap = cold.stages.map(\.gap).max() ?? 0
-            row.warmGap = warm.stages.map(\.gap).max() ?? 0
+            row.coldGap = cold.worstStageGap
+            row.warmGap = warm.worstStageGap
             row.cold2Ms = fastest[2]
             row.warm2Ms = fastest[3]
             row.warm2Sweeps = warm2.sweeps
-            row.warm2Gap = warm2.stages.map(\.gap).max() ?? 0
+            row.warm2Gap = warm2.worstStageGap
             // Later controller cycles: volumes drift ±5% a cycle from the previous cycle's, and each
             // warm start is the previous cycle's warm answer (the daemon's steady state), where
             // the column above starts from a cold answer. Cold and warm take turns, as above.
@@ -198,7 +198,7 @@ struct SolveBench: ParsableCommand {
                 row.cycleRatios.append(best[0] / max(best[1], 1e-6))
                 row.cycleColdSweeps += coldAnswer.sweeps
                 row.cycleWarmSweeps += warmAnswer.sweeps
-                row.cycleWarmGap = max(row.cycleWarmGap, warmAnswer.stages.map(\.gap).max() ?? 0)
+                row.cycleWarmGap = max(row.cycleWarmGap, warmAnswer.worstStageGap)
                 previous = warmAnswer
             }
             row.fractionalMLU = first.mlu

@@ -398,10 +398,10 @@ import Testing
         let start = WarmStart(MLUSolver.solve(p))
         // The warm run alone stops above the asked gap.
         let alone = SolverRun(problem: changed, options: SolveOptions(), warmStart: start).solve(warmStart: start)
-        #expect(MLUSolver.worstGap(alone) > 0.01, "warm alone: \(MLUSolver.worstGap(alone))")
+        #expect(alone.worstStageGap > 0.01, "warm alone: \(alone.worstStageGap)")
         let answer = MLUSolver.solve(changed, warmStart: start)
         let cold = MLUSolver.solve(changed)
-        #expect(MLUSolver.worstGap(cold) <= 0.01)
+        #expect(cold.worstStageGap <= 0.01)
         let sameSplits = answer.split == cold.split
         #expect(sameSplits, "the answer is not the cold solve's")
         #expect(answer.stages.map(\.gap) == cold.stages.map(\.gap))
@@ -419,7 +419,7 @@ import Testing
         let start = WarmStart(MLUSolver.solve(p, options: sweepsOnly))
         let alone = SolverRun(problem: p, options: options, warmStart: start).solve(warmStart: start)
         let cold = MLUSolver.solve(p, options: options)
-        #expect(MLUSolver.worstGap(alone) < MLUSolver.worstGap(cold), "warm \(MLUSolver.worstGap(alone)), cold \(MLUSolver.worstGap(cold))")
+        #expect(alone.worstStageGap < cold.worstStageGap, "warm \(alone.worstStageGap), cold \(cold.worstStageGap)")
         let answer = MLUSolver.solve(p, options: options, warmStart: start)
         let sameSplits = answer.split == alone.split
         #expect(sameSplits, "the answer is not the warm solve's")
@@ -526,13 +526,13 @@ import Testing
             let cold = MLUSolver.solve(changed, options: sweepsOnly)
             #expect(Double(warm.sweeps) <= Double(cold.sweeps) * 1.3 + 2, "×\(factor): \(warm.sweeps) sweeps warm, \(cold.sweeps) cold")
             // Within the asked gap, or (where hold constraints stall both) no worse than cold.
-            let worstCold = MLUSolver.worstGap(cold)
+            let worstCold = cold.worstStageGap
             for stage in warm.stages {
                 #expect(stage.gap <= max(0.01, worstCold * 1.1) + 1e-9, "×\(factor) priority \(stage.priority): gap \(stage.gap), cold \(worstCold)")
             }
             // The answer: never above both the asked gap and the cold solve's.
             let answer = MLUSolver.solve(changed, options: sweepsOnly, warmStart: start)
-            #expect(MLUSolver.worstGap(answer) <= max(0.01, worstCold) + 1e-12, "×\(factor): \(MLUSolver.worstGap(answer)), cold \(worstCold)")
+            #expect(answer.worstStageGap <= max(0.01, worstCold) + 1e-12, "×\(factor): \(answer.worstStageGap), cold \(worstCold)")
         }
     }
 }

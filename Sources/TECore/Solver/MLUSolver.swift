@@ -21,14 +21,14 @@ public enum MLUSolver {
         let answer = run.solve(warmStart: warmStart)
         // (A warm start that does not fit the problem's paths was not used: the run was cold.)
         let used = warmStart.map { $0.splits.count == problem.pathCount } ?? false
-        let warmGap = worstGap(answer)
+        let warmGap = answer.worstStageGap
         guard used, warmGap > options.gap + 1e-12 else { return answer }
         // A warm start never costs quality: one that stopped above the asked gap (a stage that
         // stalled where the previous answer's flows led it) is solved again cold, and the answer
         // with the lower certified gap is kept. Rare: none of the benchmark's warm solves, 18 of
         // 500 small random ones (docs/solve.md, "Warm start").
         var cold = SolverRun(problem: problem, options: options, warmStart: nil).solve(warmStart: nil)
-        let coldGap = worstGap(cold)
+        let coldGap = cold.worstStageGap
         guard coldGap < warmGap else {
             var kept = answer
             kept.sweeps += cold.sweeps
@@ -37,11 +37,6 @@ public enum MLUSolver {
         cold.sweeps += answer.sweeps
         cold.notes.append(SolveNote(kind: .warmStartDiscarded, message: "the warm start stopped at a certified gap of \(formatPercent(warmGap)) (asked \(formatPercent(options.gap))): solved cold, certified \(formatPercent(coldGap))"))
         return cold
-    }
-
-    /// The largest certified gap of any priority stage (0 without stages).
-    static func worstGap(_ answer: SolveSolution) -> Double {
-        answer.stages.map(\.gap).max() ?? 0
     }
 }
 

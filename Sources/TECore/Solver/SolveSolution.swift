@@ -151,6 +151,8 @@ public struct SolveSolution: Sendable, Equatable {
     public var gap: Double
     /// One per distinct priority, highest first.
     public var stages: [SolveStage]
+    /// The largest certified gap of any priority stage (0 without stages).
+    public var worstStageGap: Double { stages.map(\.gap).max() ?? 0 }
     public var notes: [SolveNote]
     /// Total sweeps over all stages (work done; a warm start needs fewer).
     public var sweeps: Int
