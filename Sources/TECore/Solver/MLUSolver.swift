@@ -113,6 +113,9 @@ final class SolverRun {
     /// `dual`; empty: none (the plain bound). See MLUSolver+HoldBound.swift.
     var holdZ: [Double] = []
     var holdSearch = HoldSearch()
+    /// Moves of the last sweep that only a forward cap (a later stage's row, in a warm start)
+    /// held to under half their step.
+    var forwardBlocked = 0
 
     init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
@@ -739,7 +742,13 @@ final class SolverRun {
                 lastImprovement = sweeps
             }
             // Forward caps (warm) that stop progress are dropped: the later stages will re-balance.
-            if sweeps - lastImprovement >= 3, capsBuffer.count > k {
+            // After 3 sweeps without progress; or after 1, where they held back the moves of at
+            // least a twentieth of the stage's demands. (fattree-k8-tight after ±5%, seeds 3, 99
+            // and 100: 146–337 such moves a sweep, an earlier stage stuck while its certificates
+            // bounded 0.05–0.63 against MLUs of 0.38–0.73; 12 → 9, 9 → 7, 12 → 11 sweeps. On
+            // seed 7's wan-300-tight 3–4 moves were held back, and dropping the caps for those
+            // took its chain of 8 cycles from 185 to 488 sweeps: hence the share.)
+            if sweeps - lastImprovement >= 3 || (forwardBlocked * 20 >= activeCount && sweeps - lastImprovement >= 1), capsBuffer.count > k {
                 capsBuffer.removeSubrange(k...)
             }
             // (Pricing the holds gets 200 sweeps: it often creeps on for thousands, 0.02% a time.)
@@ -984,13 +993,16 @@ final class SolverRun {
     /// Room on path `to` for the rows q… with a finite cap (the held stages before k; in a warm
     /// start also the later ones) before any of them passes its cap, not
     /// counting links that `from` shares (flow moved between them leaves those unchanged).
-    func room(to: Int, from: Int, q: Int, caps: [Double]) -> Double {
+    /// `rows`: only the rows q..<rows (default: every capped row).
+    func room(to: Int, from: Int, q: Int, caps: [Double], rows: Int? = nil) -> Double {
         var r = Double.infinity
         let E = linkCount
+        let last = min(rows ?? caps.count, caps.count)
+        guard q < last else { return .infinity }
         for i in linkStart[to]..<linkStart[to + 1] {
             let e = Int(links[i])
             if path(from, crosses: links[i]) { continue }
-            for j in q..<caps.count where caps[j] < .infinity {
+            for j in q..<last where caps[j] < .infinity {
                 let free = caps[j] / invCap[e] - load[e] - cum[j * E + e]
                 if free < r { r = free }
             }
@@ -1061,6 +1073,7 @@ final class SolverRun {
     /// its hottest links). A demand whose smoothed-gap contribution is below `skipBelow` is left
     /// as it is (`settled`).
     func sweep(_ k: Int, caps: [Double], center: Double, mu: Double, list: UnsafePointer<Int32>, count: Int, above: Double = .infinity, skipBelow: Double = 0) {
+        forwardBlocked = 0
         for a in 0..<count {
             let d = Int(list[a])
             let first = pathStart[d], end = pathStart[d + 1]
@@ -1092,7 +1105,15 @@ final class SolverRun {
                     delta = wideTrust ? min(delta, stepLimit(cheapest, from: p, center: center, mu: mu)) : mu / to.maxInv
                 }
                 delta = min(delta, flow[p])
-                if q < caps.count { delta = min(delta, room(to: cheapest, from: p, q: q, caps: caps)) }
+                if q < caps.count {
+                    let r = room(to: cheapest, from: p, q: q, caps: caps)
+                    // Count the moves that only a later stage's cap (a warm start's) holds to
+                    // under half their step (`forwardBlocked`).
+                    if r < delta * 0.5, caps.count > k + 1, room(to: cheapest, from: p, q: q, caps: caps, rows: k) >= delta {
+                        forwardBlocked += 1
+                    }
+                    delta = min(delta, r)
+                }
                 // Prices far below the top underflow (subnormal g, h = 0): 0/0 would poison the
                 // flows with NaN, and such a move would not matter anyway.
                 if !(delta > tiny) || !delta.isFinite { continue }
