@@ -995,21 +995,21 @@ final class SolverRun {
     /// Room on path `to` for the rows q… with a finite cap (the held stages before k; in a warm
     /// start also the later ones) before any of them passes its cap, not
     /// counting links that `from` shares (flow moved between them leaves those unchanged).
-    /// `rows`: only the rows q..<rows (default: every capped row).
-    func room(to: Int, from: Int, q: Int, caps: [Double], rows: Int? = nil) -> Double {
-        var r = Double.infinity
+    /// Also the room for the held rows q..<k alone (∞ without one), in the same pass: where the
+    /// two differ, a forward cap (a later stage's row) is what holds the move back.
+    func room(to: Int, from: Int, q: Int, k: Int, caps: [Double]) -> (all: Double, held: Double) {
+        var r = Double.infinity, held = Double.infinity
         let E = linkCount
-        let last = min(rows ?? caps.count, caps.count)
-        guard q < last else { return .infinity }
         for i in linkStart[to]..<linkStart[to + 1] {
             let e = Int(links[i])
             if path(from, crosses: links[i]) { continue }
-            for j in q..<last where caps[j] < .infinity {
+            for j in q..<caps.count where caps[j] < .infinity {
                 let free = caps[j] / invCap[e] - load[e] - cum[j * E + e]
                 if free < r { r = free }
+                if j < k, free < held { held = free }
             }
         }
-        return max(0, r)
+        return (max(0, r), max(0, held))
     }
 
     /// Beyond this share of all path-link entries on links within 20μ of the top, a warm stage's
@@ -1108,13 +1108,13 @@ final class SolverRun {
                 }
                 delta = min(delta, flow[p])
                 if q < caps.count {
-                    let r = room(to: cheapest, from: p, q: q, caps: caps)
+                    let r = room(to: cheapest, from: p, q: q, k: k, caps: caps)
                     // Count the moves that only a later stage's cap (a warm start's) holds to
                     // under half their step (`forwardBlocked`).
-                    if r < delta * 0.5, caps.count > k + 1, room(to: cheapest, from: p, q: q, caps: caps, rows: k) >= delta {
+                    if r.all < delta * 0.5, caps.count > k + 1, r.held >= delta {
                         forwardBlocked += 1
                     }
-                    delta = min(delta, r)
+                    delta = min(delta, r.all)
                 }
                 // Prices far below the top underflow (subnormal g, h = 0): 0/0 would poison the
                 // flows with NaN, and such a move would not matter anyway.
