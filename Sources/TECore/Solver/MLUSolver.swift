@@ -580,6 +580,8 @@ final class SolverRun {
         if warmCertified, bestBound > 0 {
             top = refreshUtilization(k)
             var rounds = 0
+            // The most moves that a forward cap alone held back in one round (`forwardBlocked`).
+            var blocked = 0
             while relativeGap(top, lowerBound: bestBound) > target, rounds < SolverRun.maxRestrictedRounds {
                 let over = top - bestBound
                 // Only links that break the target need relief (most links bind on tight instances).
@@ -593,6 +595,7 @@ final class SolverRun {
                 sweep(k, caps: capsBuffer, center: top, mu: muR, list: hot, count: hotCount, above: threshold)
                 sweeps += 1
                 rounds += 1
+                blocked = max(blocked, forwardBlocked)
                 let next = refreshUtilization(k)
                 let progressed = next < top - over * 0.1
                 top = next
@@ -600,6 +603,14 @@ final class SolverRun {
             }
             if relativeGap(top, lowerBound: bestBound) <= target {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
+            }
+            // Forward caps that held back the moves of many demands in a restricted round go now,
+            // before the full sweeps: by the rule below they would go after one full sweep
+            // without progress, or after more where tiny gains reset its count (fattree-k8-tight
+            // after ±5%, seed 3: stage 0's rounds had 29–30 moves held back, and 3 full sweeps
+            // followed before the caps went; 9 warm sweeps in all, now 6).
+            if blocked >= SolverRun.forwardBlockedLimit(activeCount), capsBuffer.count > k {
+                capsBuffer.removeSubrange(k...)
             }
         }
         // Full sweeps from here keep the previous answer's smoothing: the restricted rounds
@@ -750,7 +761,7 @@ final class SolverRun {
             // the caps for those took its chain of 8 cycles from 185 to 488 sweeps: hence the
             // share; on a 50-demand random instance, 3 of 50 sent its last stage to a stall at
             // 8.1% where it had certified 0.81%: hence the floor.)
-            if sweeps - lastImprovement >= 3 || (forwardBlocked >= max(16, activeCount / 20) && sweeps - lastImprovement >= 1), capsBuffer.count > k {
+            if sweeps - lastImprovement >= 3 || (forwardBlocked >= SolverRun.forwardBlockedLimit(activeCount) && sweeps - lastImprovement >= 1), capsBuffer.count > k {
                 capsBuffer.removeSubrange(k...)
             }
             // (Pricing the holds gets 200 sweeps: it often creeps on for thousands, 0.02% a time.)
@@ -825,6 +836,11 @@ final class SolverRun {
             sweeps += 1
         }
     }
+
+    /// Moves that forward caps alone held back in one sweep, of a stage with `activeCount`
+    /// demands, beyond which the caps go: a twentieth of the demands, and 16 at least (see the
+    /// rule in `runStage`).
+    static func forwardBlockedLimit(_ activeCount: Int) -> Int { max(16, activeCount / 20) }
 
     /// The smoothing whose error μ·ln|E| is `errorShare` of the target gap at the current MLU; by
     /// default (1/64) the finest a stage halves μ to.
