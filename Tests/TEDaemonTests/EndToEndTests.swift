@@ -78,7 +78,10 @@ struct EndToEndTests {
         let before = try lab.kernel()
         let owned = before.owned(by: 250)
         #expect(owned.nexthops.count == 2 && owned.groups.count == 1 && owned.routes.count == 1 && owned.rules.count == 1)
-        let eventsBefore = lab.http("/metrics").flatMap { DaemonLab.metric($0.body, "tectl_events_total", ["kind": "link"]) } ?? 0
+        func linkEvents() -> Double {
+            lab.http("/metrics").flatMap { DaemonLab.metric($0.body, "tectl_events_total", ["kind": "link"]) } ?? 0
+        }
+        let eventsBefore = linkEvents()
 
         // 1,000 flaps of uplink 1's peer, in 10 bursts of 100 (one `ip -batch` each).
         let burst = String(repeating: "link set rt1 down\nlink set rt1 up\n", count: 100)
@@ -101,7 +104,7 @@ struct EndToEndTests {
         // loop takes them in, which on a loaded machine may come after the kernel already
         // matches again (the flaps end where they began): wait for the count, up to 10 s.
         let eventsAfter = poll(timeout: .seconds(10), every: .milliseconds(100)) { () -> Double? in
-            let n = lab.http("/metrics").flatMap { DaemonLab.metric($0.body, "tectl_events_total", ["kind": "link"]) } ?? 0
+            let n = linkEvents()
             return n > eventsBefore ? n : nil
         } ?? eventsBefore
         #expect(eventsAfter > eventsBefore, "no link event counted after 1,000 flaps; log tail:\n\(daemon.log.suffix(2000))")
