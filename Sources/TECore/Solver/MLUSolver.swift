@@ -838,11 +838,11 @@ final class SolverRun {
     /// path's price Σ linkPrice over its links (stored, times `inverseSum`, in `plainCost` and
     /// `passCost`) and what its flows pay; returns Σ v_d·cheapest, Σ flows·prices and that gap
     /// summed over the demands of level `freeFrom` or more (no cap applies to them). The same
-    /// sums, in the same order, as the loop for held rows with z = 0; with the buffers read into
-    /// locals once, the pass takes 0.80–0.84 of the time that loop's plain branch took
-    /// (fattree-k8-tight's last stage, 2,000 demands: 103 → 83–86 µs for this pass and the link
-    /// loops around it, timed in 3,000 warm solves). Not inlined: compiled on its own, the loops
-    /// keep the pointers in registers.
+    /// sums, in the same order, as the loop for held rows with z = 0. With the buffers read into
+    /// locals once, this pass and the link loops around it take 0.80–0.84 of the time they took
+    /// as a branch of that loop (fattree-k8-tight's last stage, 2,000 demands: 103 → 83–86 µs,
+    /// timed over 3,000 warm solves). Not inlined: compiled on its own, the loops keep the
+    /// pointers in registers.
     @inline(never)
     func plainPass(list: UnsafePointer<Int32>, count: Int, inverseSum inv: Double, freeFrom: Int) -> (paths: Double, current: Double, free: Double) {
         let b = buffers
