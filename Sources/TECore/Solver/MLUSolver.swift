@@ -1069,10 +1069,14 @@ final class SolverRun {
     }
 
     /// Beyond this share of all path-link entries on links within 20μ of the top, a warm stage's
-    /// full sweeps take every active demand without looking for the hot ones: on the benchmark's
-    /// tight instances such a look found at least 98.6% of the demands hot (below 0.45 it could
-    /// still leave out 15%), and the look cost about a certification pass.
-    static let everyDemandShare = 0.45
+    /// full sweeps take every active demand without looking for the hot ones. Beyond a quarter a
+    /// look has to scan the demands one by one (`demandsAbove`), and on the tight fabrics it
+    /// left out too few to pay for itself: fattree-k8-tight after ±5%, seed 1, 26 µs to find
+    /// 1,935 of the 2,000 demands hot, where sweeping and pricing the other 65 costs a few µs.
+    /// (The limit was 0.45. At 0.25 that re-solve keeps its sweeps on 42 seeds and 35 of them
+    /// are ≥ 10× faster than cold, 32 before: docs/solve.md, "No look for hot demands beyond a
+    /// quarter".)
+    static let everyDemandShare = 0.25
 
     /// Fills `hot` with the demands of stage `k` that have flow on a link whose utilization is at
     /// least `threshold`, in demand order; returns how many. Where few links are that hot, from
