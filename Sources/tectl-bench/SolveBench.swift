@@ -169,7 +169,7 @@ struct SolveBench: ParsableCommand {
                 { MLUSolver.solve(some, options: options) },
                 { MLUSolver.solve(some, options: options, warmStart: start) },
             ]
-            let (fastest, answers) = timedInTurns(solves)
+            let (fastest, answers) = timedInTurns(solves, repeats: repeats)
             let cold = answers[0], warm = answers[1], warm2 = answers[3]
             row.coldMs = fastest[0]
             row.warmMs = fastest[1]
@@ -193,7 +193,7 @@ struct SolveBench: ParsableCommand {
                 let (best, pair) = timedInTurns([
                     { MLUSolver.solve(problem, options: options) },
                     { MLUSolver.solve(problem, options: options, warmStart: cycleStart) },
-                ])
+                ], repeats: repeats)
                 let coldAnswer = pair[0], warmAnswer = pair[1]
                 row.cycleRatios.append(best[0] / max(best[1], 1e-6))
                 row.cycleColdSweeps += coldAnswer.sweeps
@@ -208,23 +208,6 @@ struct SolveBench: ParsableCommand {
         }
         print("")
         printSummary(rows)
-    }
-
-    /// Runs `solves` in turns, `repeats` rounds: each one's fastest time (ms) and its answer of
-    /// the first round. Taking turns, a slow spell of the shared machine falls on all alike.
-    func timedInTurns(_ solves: [() -> SolveSolution]) -> (fastest: [Double], answers: [SolveSolution]) {
-        let clock = ContinuousClock()
-        var fastest = [Double](repeating: .infinity, count: solves.count)
-        var answers: [SolveSolution] = []
-        for round in 0..<max(1, repeats) {
-            for (i, solve) in solves.enumerated() {
-                let t = clock.now
-                let answer = solve()
-                fastest[i] = min(fastest[i], (clock.now - t).milliseconds)
-                if round == 0 { answers.append(answer) }
-            }
-        }
-        return (fastest, answers)
     }
 
     /// Unbuffered, so progress shows while the LP runs.
@@ -260,21 +243,43 @@ struct SolveBench: ParsableCommand {
     /// "lowest / median" of the later cycles' ratios (an even count: the mean of the middle two).
     func cycleCell(_ ratios: [Double]) -> String {
         guard !ratios.isEmpty else { return "–" }
-        let sorted = ratios.sorted()
-        let n = sorted.count
-        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-        return String(format: "%.1f× / %.1f×", sorted[0], median)
+        return String(format: "%.1f× / %.1f×", ratios.min() ?? 0, median(ratios))
     }
 
     func ms(_ s: Double) -> String { s >= 1 ? String(format: "%.2f s", s) : String(format: "%.0f ms", s * 1000) }
     func f1(_ v: Double) -> String { String(format: "%.1f", v) }
     func f4(_ v: Double) -> String { String(format: "%.4f", v) }
-    func pct(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
     func list(_ v: [Double]) -> String { "[" + v.map(f4).joined(separator: ", ") + "]" }
 }
 
 extension Duration {
     var milliseconds: Double { seconds * 1000 }
+}
+
+func pct(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
+
+/// The middle value (an even count: the mean of the middle two); `values` not empty.
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    let n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+}
+
+/// Runs `solves` in turns, `repeats` rounds: each one's fastest time (ms) and its answer of the
+/// first round. Taking turns, a slow spell of the shared machine falls on all alike.
+func timedInTurns(_ solves: [() -> SolveSolution], repeats: Int) -> (fastest: [Double], answers: [SolveSolution]) {
+    let clock = ContinuousClock()
+    var fastest = [Double](repeating: .infinity, count: solves.count)
+    var answers: [SolveSolution] = []
+    for round in 0..<max(1, repeats) {
+        for (i, solve) in solves.enumerated() {
+            let t = clock.now
+            let answer = solve()
+            fastest[i] = min(fastest[i], (clock.now - t).milliseconds)
+            if round == 0 { answers.append(answer) }
+        }
+    }
+    return (fastest, answers)
 }
 
 /// Runs a whole command and times it; with `timeout`, a command that exits 124 (timeout(1)
