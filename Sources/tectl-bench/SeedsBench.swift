@@ -17,11 +17,7 @@ struct SeedsBench: ParsableCommand {
     @Option(help: "Seeds: numbers and ranges, e.g. 1-40,99,100.")
     var seeds = "1-24"
 
-    @Option(help: "Only instances whose name contains this.")
-    var only: String?
-
-    @Option(help: "Certified gap tectl stops at.")
-    var gap = 0.01
+    @OptionGroup var selection: InstanceSelection
 
     @Option(help: "Cold and warm solves are timed as the fastest of this many runs, in turns.")
     var repeats = 11
@@ -54,9 +50,9 @@ struct SeedsBench: ParsableCommand {
 
     func run() throws {
         let list = try Self.parseSeeds(seeds)
-        let names = SolveBench.instances(seed: 0).map(\.name).filter { only.map($0.contains) ?? true }
-        guard !names.isEmpty else { throw ValidationError("--only: no instance name contains \"\(only ?? "")\"") }
-        let options = SolveOptions(gap: gap)
+        let names = SolveBench.instances(seed: 0).map(\.name).filter(selection.selects)
+        guard !names.isEmpty else { throw ValidationError("--only: no instance name contains \"\(selection.only ?? "")\"") }
+        let options = SolveOptions(gap: selection.gap)
         var results: [(name: String, runs: [Result])] = []
         for name in names {
             var runs: [Result] = []
@@ -87,10 +83,10 @@ struct SeedsBench: ParsableCommand {
             results.append((name, runs))
         }
         print("")
-        print("| instance | seeds | certified ≤ \(pct(gap)) | worst certified gap | cold (median) | first warm re-solve ≥ \(String(format: "%g", target))× | warm × lowest / median | below \(String(format: "%g", target))× (seed: ratio) |")
+        print("| instance | seeds | certified ≤ \(pct(selection.gap)) | worst certified gap | cold (median) | first warm re-solve ≥ \(String(format: "%g", target))× | warm × lowest / median | below \(String(format: "%g", target))× (seed: ratio) |")
         print("|---|---|---|---|---|---|---|---|")
         for (name, runs) in results where !runs.isEmpty {
-            let within = runs.filter { $0.certifiedGap <= gap + 1e-12 }.count
+            let within = runs.filter { $0.certifiedGap <= selection.gap + 1e-12 }.count
             let worst = runs.max { $0.certifiedGap < $1.certifiedGap }!
             let ratios = runs.map(\.ratio).sorted()
             let below = runs.filter { $0.ratio < target }

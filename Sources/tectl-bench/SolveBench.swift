@@ -29,8 +29,7 @@ struct SolveBench: ParsableCommand {
     @Option(help: "Seed of the generated instances (use another seed for instances not tuned on).")
     var seed: UInt64 = 1
 
-    @Option(help: "Only instances whose name contains this.")
-    var only: String?
+    @OptionGroup var selection: InstanceSelection
 
     @Flag(help: "Skip the LP (tectl figures only).")
     var skipLp = false
@@ -40,9 +39,6 @@ struct SolveBench: ParsableCommand {
 
     @Option(help: "Seconds after which the LP is stopped; its time is then a lower bound.")
     var lpTimeout = 900.0
-
-    @Option(help: "Certified gap tectl stops at.")
-    var gap = 0.01
 
     @Option(help: "In-process cold and warm solves are timed as the fastest of this many runs.")
     var repeats = 5
@@ -97,7 +93,7 @@ struct SolveBench: ParsableCommand {
         let tectlPath = tectl ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tectl").path
         var rows: [Row] = []
         let clock = ContinuousClock()
-        for spec in Self.instances(seed: seed) where only.map({ spec.name.contains($0) }) ?? true {
+        for spec in Self.instances(seed: seed) where selection.selects(spec.name) {
             var row = Row()
             row.name = spec.name
             let problem = InstanceGenerator.make(spec)
@@ -110,7 +106,7 @@ struct SolveBench: ParsableCommand {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
 
             // Whole command: tectl.
-            let (tectlOut, tectlTime) = try runCommand(tectlPath, ["solve", file, "--format", "json", "--gap", "\(gap)"])
+            let (tectlOut, tectlTime) = try runCommand(tectlPath, ["solve", file, "--format", "json", "--gap", "\(selection.gap)"])
             row.tectlSeconds = tectlTime
             let answerFile = "\(out)/\(spec.name)-s\(seed).answer.json"
             try tectlOut.write(to: URL(fileURLWithPath: answerFile))
@@ -143,7 +139,7 @@ struct SolveBench: ParsableCommand {
                 parsed = try SolveProblemParser.parse(bytes)
                 row.parseMs = min(row.parseMs, (clock.now - t0).milliseconds)
             }
-            let options = SolveOptions(gap: gap)
+            let options = SolveOptions(gap: selection.gap)
             let first = MLUSolver.solve(parsed, options: options)
             let changed = InstanceGenerator.perturbed(parsed, by: 0.05, seed: seed &+ 99)
             let some = InstanceGenerator.resampled(parsed, fraction: 0.05, seed: seed &+ 7)
@@ -155,8 +151,8 @@ struct SolveBench: ParsableCommand {
             row.wholeColdSeconds = .infinity
             row.wholeWarmSeconds = .infinity
             for _ in 0..<3 {
-                row.wholeColdSeconds = min(row.wholeColdSeconds, try runCommand(tectlPath, ["solve", changedFile, "--format", "json", "--gap", "\(gap)"]).1)
-                row.wholeWarmSeconds = min(row.wholeWarmSeconds, try runCommand(tectlPath, ["solve", changedFile, "--format", "json", "--gap", "\(gap)", "--warm-start", answerFile]).1)
+                row.wholeColdSeconds = min(row.wholeColdSeconds, try runCommand(tectlPath, ["solve", changedFile, "--format", "json", "--gap", "\(selection.gap)"]).1)
+                row.wholeWarmSeconds = min(row.wholeWarmSeconds, try runCommand(tectlPath, ["solve", changedFile, "--format", "json", "--gap", "\(selection.gap)", "--warm-start", answerFile]).1)
             }
             // Solve only (the same parsed problem for cold and warm), fastest of `repeats` (the
             // machine is shared: the slower runs measure interference). The four solves take
@@ -254,6 +250,17 @@ struct SolveBench: ParsableCommand {
 
 extension Duration {
     var milliseconds: Double { seconds * 1000 }
+}
+
+/// The options `solve` and `solve-seeds` share: which of the instances, and the gap tectl stops at.
+struct InstanceSelection: ParsableArguments {
+    @Option(help: "Only instances whose name contains this.")
+    var only: String?
+
+    @Option(help: "Certified gap tectl stops at.")
+    var gap = 0.01
+
+    func selects(_ name: String) -> Bool { only.map(name.contains) ?? true }
 }
 
 func pct(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
