@@ -76,9 +76,8 @@ struct SeedsBench: ParsableCommand {
                 r.warmSweeps = answers[1].sweeps
                 r.warmGap = answers[1].worstStageGap
                 runs.append(r)
-                FileHandle.standardOutput.write(Data((
-                    "\(name) seed \(seed): certified \(pct(r.certifiedGap)); after ±5%: cold \(f2(r.coldMs)) ms (\(r.coldSweeps) sweeps), "
-                    + "warm \(f2(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))), \(String(format: "%.1f×", r.ratio))\n").utf8))
+                emit("\(name) seed \(seed): certified \(pct(r.certifiedGap)); after ±5%: cold \(f2(r.coldMs)) ms (\(r.coldSweeps) sweeps), "
+                    + "warm \(f2(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))), \(String(format: "%.1f×", r.ratio))")
             }
             results.append((name, runs))
         }
@@ -88,10 +87,10 @@ struct SeedsBench: ParsableCommand {
         for (name, runs) in results where !runs.isEmpty {
             let within = runs.filter { $0.certifiedGap <= selection.gap + 1e-12 }.count
             let worst = runs.max { $0.certifiedGap < $1.certifiedGap }!
-            let ratios = runs.map(\.ratio).sorted()
+            let ratios = runs.map(\.ratio)
             let below = runs.filter { $0.ratio < target }
             let belowText = below.isEmpty ? "–" : below.map { "\($0.seed): \(String(format: "%.1f", $0.ratio))" }.joined(separator: ", ")
-            print("| \(name) | \(runs.count) | \(within) | \(pct(worst.certifiedGap)) (seed \(worst.seed)) | \(f2(median(runs.map(\.coldMs)))) ms | \(runs.count - below.count) | \(String(format: "%.1f× / %.1f×", ratios[0], median(ratios))) | \(belowText) |")
+            print("| \(name) | \(runs.count) | \(within) | \(pct(worst.certifiedGap)) (seed \(worst.seed)) | \(f2(median(runs.map(\.coldMs)))) ms | \(runs.count - below.count) | \(String(format: "%.1f× / %.1f×", ratios.min() ?? 0, median(ratios))) | \(belowText) |")
         }
     }
 

@@ -206,9 +206,6 @@ struct SolveBench: ParsableCommand {
         printSummary(rows)
     }
 
-    /// Unbuffered, so progress shows while the LP runs.
-    func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-
     func printRow(_ r: Row) {
         emit("\(r.name): \(r.links) links, \(r.demands) demands, \(r.paths) paths, \(String(format: "%.1f", r.fileMB)) MB; "
             + "tectl \(ms(r.tectlSeconds)) mlu \(list(r.tectlMLU)) certified gap \(pct(r.certifiedGap)); "
@@ -262,6 +259,9 @@ struct InstanceSelection: ParsableArguments {
 
     func selects(_ name: String) -> Bool { only.map(name.contains) ?? true }
 }
+
+/// One line to standard output, unbuffered, so progress shows while a long run goes on.
+func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func pct(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
 
