@@ -6,8 +6,10 @@ import TECore
 /// instances nobody tuned on. Per instance and seed: the cold solve's certified gap, and the
 /// first warm re-solve after every demand changed by up to ±5% against a cold solve of the
 /// same changed problem (in process, fastest of `--repeats`, in turns: the same figures as the
-/// `warm ×` column of `solve --seed N`). Then, per instance, how many seeds certify within the
-/// gap asked and how many warm re-solves reach the target ratio. No LP (see `solve`).
+/// `warm ×` column of `solve --seed N`); and how far above its fractional MLU the cold answer's
+/// weights quantized to 64-entry groups put the MLU. Then, per instance, how many seeds certify
+/// within the gap asked, how many warm re-solves reach the target ratio, and the worst
+/// quantization. No LP (see `solve`).
 struct SeedsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "solve-seeds",
@@ -45,6 +47,9 @@ struct SeedsBench: ParsableCommand {
         var coldMs = 0.0, warmMs = 0.0
         var coldSweeps = 0, warmSweeps = 0
         var warmGap = 0.0
+        /// The MLU of the cold answer's weights quantized to 64-entry groups, relative to its
+        /// fractional MLU (+0.01: 1% above).
+        var quantizedExcess = 0.0
         var ratio: Double { coldMs / max(warmMs, 1e-6) }
     }
 
@@ -75,22 +80,24 @@ struct SeedsBench: ParsableCommand {
                 r.coldSweeps = answers[0].sweeps
                 r.warmSweeps = answers[1].sweeps
                 r.warmGap = answers[1].worstStageGap
+                r.quantizedExcess = QuantizedSolution(problem: problem, solution: first, tableSize: 64).mlu / max(first.mlu, 1e-12) - 1
                 runs.append(r)
                 emit("\(name) seed \(seed): certified \(pct(r.certifiedGap)); after ±5%: cold \(f2(r.coldMs)) ms (\(r.coldSweeps) sweeps), "
-                    + "warm \(f2(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))), \(String(format: "%.1f×", r.ratio))")
+                    + "warm \(f2(r.warmMs)) ms (\(r.warmSweeps) sweeps, gap \(pct(r.warmGap))), \(String(format: "%.1f×", r.ratio)); q64 MLU \(String(format: "%+.2f%%", r.quantizedExcess * 100))")
             }
             results.append((name, runs))
         }
         print("")
-        print("| instance | seeds | certified ≤ \(pct(selection.gap)) | worst certified gap | cold (median) | first warm re-solve ≥ \(String(format: "%g", target))× | warm × lowest / median | below \(String(format: "%g", target))× (seed: ratio) |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| instance | seeds | certified ≤ \(pct(selection.gap)) | worst certified gap | cold (median) | first warm re-solve ≥ \(String(format: "%g", target))× | warm × lowest / median | below \(String(format: "%g", target))× (seed: ratio) | q64 MLU vs fractional, worst |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for (name, runs) in results where !runs.isEmpty {
             let within = runs.filter { $0.certifiedGap <= selection.gap + 1e-12 }.count
             let worst = runs.max { $0.certifiedGap < $1.certifiedGap }!
             let ratios = runs.map(\.ratio)
             let below = runs.filter { $0.ratio < target }
+            let q64 = runs.map(\.quantizedExcess).max() ?? 0
             let belowText = below.isEmpty ? "–" : below.map { "\($0.seed): \(String(format: "%.1f", $0.ratio))" }.joined(separator: ", ")
-            print("| \(name) | \(runs.count) | \(within) | \(pct(worst.certifiedGap)) (seed \(worst.seed)) | \(f2(median(runs.map(\.coldMs)))) ms | \(runs.count - below.count) | \(String(format: "%.1f× / %.1f×", ratios.min() ?? 0, median(ratios))) | \(belowText) |")
+            print("| \(name) | \(runs.count) | \(within) | \(pct(worst.certifiedGap)) (seed \(worst.seed)) | \(f2(median(runs.map(\.coldMs)))) ms | \(runs.count - below.count) | \(String(format: "%.1f× / %.1f×", ratios.min() ?? 0, median(ratios))) | \(belowText) | \(String(format: "%+.2f%%", q64 * 100)) |")
         }
     }
 
