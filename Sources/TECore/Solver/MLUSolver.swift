@@ -636,6 +636,18 @@ final class SolverRun {
             mu = max(muFloor(target, top: top, logE: logE, errorShare: 1.0 / 4), mu / 2)
         }
         var previousGap = Double.infinity
+        // The crawl check (every `crawlWindow` sweeps: the gap then and there) and the restricted
+        // LP's schedule: the sweep of the next try, and of the last.
+        var crawlMark = (sweeps: 0, gap: Double.infinity)
+        var restrictedNext = SolverRun.restrictedFirstSweep
+        var restrictedLast = -SolverRun.crawlWindow
+        var restrictedSpacing = SolverRun.restrictedFirstSweep
+        func restrictedLP(_ k: Int, caps: [Double], top: Double, target: Double, sweeps: Int, bestBound: inout Double) {
+            restrictedCertificate(k, caps: caps, top: top, target: target, bestBound: &bestBound)
+            restrictedSpacing *= 2
+            restrictedNext = sweeps + restrictedSpacing
+            restrictedLast = sweeps
+        }
         // The finest μ the stage has been halved from (balanced there, or stuck): crawling never
         // coarsens μ back to it.
         var halvedFrom = Double.infinity
@@ -744,7 +756,18 @@ final class SolverRun {
             }
             // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
             holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
-            let gap = relativeGap(top, lowerBound: bestBound)
+            var gap = relativeGap(top, lowerBound: bestBound)
+            // A stage that crawls within a few targets of its bound: a certificate from the LP
+            // over the links at the top (MLUSolver+RestrictedLP.swift). Once adopted, the sweeps
+            // need only bring the MLU down to within the target of it.
+            if sweeps - crawlMark.sweeps >= SolverRun.crawlWindow {
+                let crawling = gap > crawlMark.gap * 0.75
+                crawlMark = (sweeps, gap)
+                if crawling, gap > target, gap <= 3 * target, sweeps >= restrictedNext {
+                    restrictedLP(k, caps: caps, top: top, target: target, sweeps: sweeps, bestBound: &bestBound)
+                    gap = relativeGap(top, lowerBound: bestBound)
+                }
+            }
             if top < bestTop * (1 - target / 50) {
                 bestTop = top
                 lastImprovement = sweeps
@@ -764,6 +787,10 @@ final class SolverRun {
             // (Pricing the holds gets 200 sweeps: it often creeps on for thousands, 0.02% a time.)
             let stalled = sweeps - lastImprovement >= 200 || (holdPricing && sweeps - pricingSince >= 200)
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
+                // (A last try, unless one ran within the window.)
+                if gap > target, activeCount > 0, sweeps - restrictedLast >= SolverRun.crawlWindow {
+                    restrictedLP(k, caps: caps, top: top, target: target, sweeps: sweeps, bestBound: &bestBound)
+                }
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
             // Smoothed duality gap of the stage problem with its holds priced:
@@ -1077,6 +1104,10 @@ final class SolverRun {
     /// are ≥ 10× faster than cold, 32 before: docs/solve.md, "No look for hot demands beyond a
     /// quarter".)
     static let everyDemandShare = 0.25
+    /// A stage's gap is checked for a crawl every this many sweeps (less than a quarter closed).
+    static let crawlWindow = 16
+    /// The first sweep of a stage at which a crawl may try a restricted LP.
+    static let restrictedFirstSweep = 32
 
     /// Fills `hot` with the demands of stage `k` that have flow on a link whose utilization is at
     /// least `threshold`, in demand order; returns how many. Where few links are that hot, from

@@ -14,12 +14,17 @@ public struct SolveOptions: Sendable, Equatable {
     /// below this fraction of the smoothing error μ·ln|E| (split evenly over the demands swept)
     /// are left as they are (`SolverRun.settled`); 0: every demand is swept.
     public var settledShare: Double = 0.5
+    /// A stage whose sweeps crawl above its target tries a certificate from the LP over the
+    /// links at the top of its rows, with at most this many link-rows (a dense factorization of
+    /// that size per interior-point iteration; MLUSolver+RestrictedLP.swift); 0: never.
+    public var restrictedLPLimit: Int
 
-    public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil, exactStageLimit: Int = 320) {
+    public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil, exactStageLimit: Int = 320, restrictedLPLimit: Int = 600) {
         self.gap = gap
         self.maxSweepsPerStage = maxSweepsPerStage
         self.holdSlack = holdSlack
         self.exactStageLimit = exactStageLimit
+        self.restrictedLPLimit = restrictedLPLimit
     }
 }
 

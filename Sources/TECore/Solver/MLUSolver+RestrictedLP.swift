@@ -1,0 +1,152 @@
+import Foundation
+
+/// A certificate from a restricted LP, for a stage whose sweeps crawl above its target (docs/solve.md,
+/// "Restricted LP certificate").
+///
+/// Dropping the capacity rows of all but a set S of links relaxes the stage's problem, so the
+/// optimum of what is left is a lower bound on the stage's own optimum, and the LP's multipliers
+/// are a certificate (y, z) like any other: `certificateBound` checks them over every path. Where
+/// the flows are close to optimal, the multipliers that matter sit on the links at the top: on
+/// wan-300-tight (seed 3, after its sweeps stalled) the LP over the links within 0.39% of the top
+/// (444 link-rows of 1,712 links) bounds 0.65% below the flows' MLU, where the sweeps'
+/// certificates stopped at 1.63%. A demand with a path
+/// that crosses no link of S is left out (all of its flow can go there at no cost), so the LP
+/// holds the demands that the top links squeeze, and is solved by the interior-point method of
+/// the exact stages (`StageLP`).
+extension SolverRun {
+    /// Tries restricted LPs over the links within δ of the top of row k (and within δ/2 of its
+    /// hold in each held row), δ from a fifth of the target up by steps of 1.4 to four times
+    /// it and then every link, while they stay within `options.restrictedLPLimit` link-rows,
+    /// until one certifies `target`. Adopts each better certificate (raising `bestBound`); true when one was found.
+    @discardableResult
+    func restrictedCertificate(_ k: Int, caps: [Double], top: Double, target: Double, bestBound: inout Double) -> Bool {
+        let E = linkCount
+        guard options.restrictedLPLimit > 0, top > 0, top.isFinite, activeCount > 0 else { return false }
+        let holds = Array(caps.prefix(k))
+        var improved = false
+        var deltas: [Double] = []
+        var d = target * 0.2
+        while d <= target * 4 {
+            deltas.append(d)
+            d *= 1.4
+        }
+        // Last, every link (where that fits: small problems).
+        deltas.append(2)
+        var previousRows = -1
+        for delta in deltas {
+            // The link-rows: row k's links near the top, each held row's links near its hold.
+            var rowLevels: [Int] = []
+            var rowLinks: [[Int]] = []
+            var count = 0
+            for j in 0...k {
+                let limit: Double
+                if j < k {
+                    guard holds[j].isFinite, holds[j] > 0 else { continue }
+                    limit = holds[j] * (1 - delta / 2)
+                } else {
+                    limit = top * (1 - delta)
+                }
+                let row = cum + j * E
+                var list: [Int] = []
+                for e in 0..<E where invCap[e] > 0 && (load[e] + row[e]) * invCap[e] >= limit { list.append(e) }
+                count += list.count
+                rowLevels.append(j)
+                rowLinks.append(list)
+            }
+            if count > options.restrictedLPLimit { break }
+            if count == previousRows { continue }
+            previousRows = count
+            guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds) else { continue }
+            if bound.value > bestBound {
+                adopt(bound, bestBound: &bestBound)
+                improved = true
+            }
+            if relativeGap(top, lowerBound: bestBound) <= target { break }
+        }
+        return improved
+    }
+
+    /// The restricted LP over `rowLinks[r]` of row `rowLevels[r]` (the last is row k), solved, and
+    /// its multipliers' bound under `holds` (with the held rows' multipliers as z, and without:
+    /// the higher). Nil when the LP has nothing to hold or does not solve.
+    func restrictedBound(_ k: Int, rowLevels: [Int], rowLinks: [[Int]], holds: [Double]) -> (value: Double, y: [Double], z: [Double], costs: [Double])? {
+        let E = linkCount
+        // Per row and link: its link-row (or -1).
+        var linkRow = [Int32](repeating: -1, count: rowLevels.count * E)
+        var scale = 0.0
+        var lp = StageLP()
+        for links in rowLinks {
+            for e in links { scale = max(scale, 1 / invCap[e]) }
+        }
+        guard scale > 0, scale.isFinite else { return nil }
+        for (r, j) in rowLevels.enumerated() {
+            for e in rowLinks[r] {
+                linkRow[r * E + e] = Int32(lp.a.count)
+                let c = 1 / invCap[e] / scale
+                lp.a.append(j == k ? c : 0)
+                lp.b.append(j == k ? -load[e] / scale : max(0, holds[j] * c - load[e] / scale))
+            }
+        }
+        guard lp.a.contains(where: { $0 > 0 }) else { return nil }
+        var rowsOfPaths: [[Int32]] = []
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            guard volume[d] > 0 else { continue }
+            rowsOfPaths.removeAll(keepingCapacity: true)
+            var free = false
+            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] {
+                var list: [Int32] = []
+                for (r, j) in rowLevels.enumerated() where j >= level[d] {
+                    let base = r * E
+                    for i in linkStart[p]..<linkStart[p + 1] {
+                        let lr = linkRow[base + Int(links[i])]
+                        if lr >= 0 { list.append(lr) }
+                    }
+                }
+                if list.isEmpty {
+                    free = true
+                    break
+                }
+                rowsOfPaths.append(list)
+            }
+            guard !free, !rowsOfPaths.isEmpty else { continue }
+            lp.addDemand(volume: volume[d] / scale, paths: rowsOfPaths)
+        }
+        guard lp.demandCount > 0, let answer = lp.solve(tolerance: 1e-7, acceptable: .infinity, maxIterations: 40) else { return nil }
+
+        // Row k's multipliers as y (per unit of utilization: times c), the held rows' as z.
+        var y = [Double](repeating: 0, count: E)
+        var z = [Double](repeating: 0, count: k * E)
+        var sum = 0.0
+        var i = 0
+        for (r, j) in rowLevels.enumerated() {
+            for e in rowLinks[r] {
+                let m = answer.multiplier[i] / invCap[e] / scale
+                i += 1
+                guard m.isFinite else { return nil }
+                if j == k {
+                    y[e] = m
+                    sum += m
+                } else {
+                    z[j * E + e] = m
+                }
+            }
+        }
+        guard sum > 0, sum.isFinite else { return nil }
+        for e in 0..<E { y[e] /= sum }
+        for q in 0..<z.count { z[q] /= sum }
+        var value = certificateBound(k, y: y, z: [], holds: holds, costs: nil)
+        var costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+        var useZ = false
+        if z.contains(where: { $0 > 0 }) {
+            let priced = certificateBound(k, y: y, z: z, holds: holds, costs: nil)
+            if priced > value {
+                value = priced
+                costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+                useZ = true
+            }
+        }
+        guard value > 0, value.isFinite else { return nil }
+        return (value, y, useZ ? z : [], costs)
+    }
+}
