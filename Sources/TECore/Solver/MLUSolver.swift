@@ -637,12 +637,12 @@ final class SolverRun {
         }
         var previousGap = Double.infinity
         // The crawl check (every `crawlWindow` sweeps: the gap then and there) and the restricted
-        // LP's schedule: the sweep of the next try, and of the last.
+        // LP's schedule: the sweep of the next try (the spacing doubles), and of the last.
         var crawlMark = (sweeps: 0, gap: Double.infinity)
         var restrictedNext = SolverRun.restrictedFirstSweep
         var restrictedLast = -SolverRun.crawlWindow
         var restrictedSpacing = SolverRun.restrictedFirstSweep
-        func restrictedLP(_ k: Int, caps: [Double], top: Double, target: Double, sweeps: Int, bestBound: inout Double) {
+        func tryRestrictedLP() {
             restrictedCertificate(k, caps: caps, top: top, target: target, bestBound: &bestBound)
             restrictedSpacing *= 2
             restrictedNext = sweeps + restrictedSpacing
@@ -764,7 +764,7 @@ final class SolverRun {
                 let crawling = gap > crawlMark.gap * 0.75
                 crawlMark = (sweeps, gap)
                 if crawling, gap > target, gap <= 3 * target, sweeps >= restrictedNext {
-                    restrictedLP(k, caps: caps, top: top, target: target, sweeps: sweeps, bestBound: &bestBound)
+                    tryRestrictedLP()
                     gap = relativeGap(top, lowerBound: bestBound)
                 }
             }
@@ -789,7 +789,7 @@ final class SolverRun {
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
                 // (A last try, unless one ran within the window.)
                 if gap > target, activeCount > 0, sweeps - restrictedLast >= SolverRun.crawlWindow {
-                    restrictedLP(k, caps: caps, top: top, target: target, sweeps: sweeps, bestBound: &bestBound)
+                    tryRestrictedLP()
                 }
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
