@@ -33,6 +33,7 @@ extension SolverRun {
         // Last, every link (where that fits: small problems).
         deltas.append(2)
         var previousRows = -1
+        var work = 0.0
         for delta in deltas {
             // The link-rows: row k's links near the top, each held row's links near its hold.
             var rowLevels: [Int] = []
@@ -56,6 +57,11 @@ extension SolverRun {
             if count > options.restrictedLPLimit { break }
             if count == previousRows { continue }
             previousRows = count
+            // At most three factorizations' worth of the largest LP allowed per try (many steps
+            // just under the limit would otherwise add up).
+            let cost = pow(Double(count), 3)
+            if work + cost > 3 * pow(Double(options.restrictedLPLimit), 3) { break }
+            work += cost
             guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds) else { continue }
             if bound.value > bestBound {
                 adopt(bound, bestBound: &bestBound)
