@@ -33,6 +33,9 @@ struct Solve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Solve a priority stage of a multi-priority problem exactly (interior point) when it has at most N link-rows (held rows and its own, times the links its paths cross); 0: sweeps only.", valueName: "N"))
     var exactLimit: Int = SolveOptions().exactStageLimit
 
+    @Option(name: .long, help: ArgumentHelp("A stage whose sweeps crawl above the gap takes its certificate from an LP over the links at the top of its rows, of at most N link-rows; 0: never.", valueName: "N"))
+    var restrictedLimit: Int = SolveOptions().restrictedLPLimit
+
     @Option(name: .long, help: ArgumentHelp("Start from a previous answer (this command's --format json output for the same links and paths).", valueName: "FILE"))
     var warmStart: String?
 
@@ -41,6 +44,7 @@ struct Solve: ParsableCommand {
         if !(gap > 0 && gap < 1) { throw ValidationError("--gap must be in (0, 1)") }
         if maxSweeps < 1 { throw ValidationError("--max-sweeps must be ≥ 1") }
         if !(0...1_000).contains(exactLimit) { throw ValidationError("--exact-limit must be 0...1000 (a dense factorization of that size per iteration: seconds per stage at 1000)") }
+        if !(0...2_000).contains(restrictedLimit) { throw ValidationError("--restricted-limit must be 0...2000 (a dense factorization of that size per iteration)") }
     }
 
     func run() throws {
@@ -70,7 +74,7 @@ struct Solve: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps, exactStageLimit: exactLimit), warmStart: warm)
+        let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps, exactStageLimit: exactLimit, restrictedLPLimit: restrictedLimit), warmStart: warm)
         let quantized = tableSize.map { QuantizedSolution(problem: problem, solution: solution, tableSize: $0) }
         let out: String
         switch format {

@@ -72,13 +72,62 @@ import Testing
         }
     }
 
-    /// A limit below what any LP needs changes nothing: the answer is the sweeps' own.
-    @Test func aLimitTooSmallLeavesTheSweepsAnswer() {
-        let p = Self.tightMesh(seed: 7)
-        let without = MLUSolver.solve(p, options: SolveOptions(gap: 0.002, maxSweepsPerStage: 4, restrictedLPLimit: 0))
-        let tiny = MLUSolver.solve(p, options: SolveOptions(gap: 0.002, maxSweepsPerStage: 4, restrictedLPLimit: 1))
-        #expect(tiny.split == without.split)
-        #expect(tiny.lowerBound == without.lowerBound)
+    /// A gap of 0 is never certified: the stage ends at its sweep limit (the LP's steps, a
+    /// share of the target, must not run forever), with a valid certificate.
+    @Test func aZeroGapEndsAtTheSweepLimit() {
+        let p = Self.tightMesh(seed: 1)
+        let s = MLUSolver.solve(p, options: SolveOptions(gap: 0, maxSweepsPerStage: 4))
+        #expect(s.sweeps == 4)
+        #expect(s.notes.contains { $0.kind == .gapNotReached })
+        HoldCertificate.expectCertified(p, s)
+    }
+
+    /// `tectl-bench solve-random` seed 1063 (one priority, 60 links, 10 demands): the sweeps
+    /// crawl, and without the LP they stop at the stall guard after 500 sweeps at a certified
+    /// 1.37%. A crawl check tries the LP while the stage runs; from the bound it adopts, the
+    /// sweeps stop as soon as the MLU comes within 1% of it, long before the stall guard.
+    @Test func aCrawlingStageIsCertifiedWhileItRuns() throws {
+        let text = """
+            {"links": [
+                {"name": "l0", "capacity": 1.0, "load": 0.0}, {"name": "l1", "capacity": 1.0, "load": 0.0}, {"name": "l2", "capacity": 6.538, "load": 0.0}, {"name": "l3", "capacity": 1.0, "load": 0.0},
+                {"name": "l4", "capacity": 1.0, "load": 0.0}, {"name": "l5", "capacity": 1.0, "load": 0.0}, {"name": "l6", "capacity": 172.147, "load": 0.0}, {"name": "l7", "capacity": 1.0, "load": 0.0},
+                {"name": "l8", "capacity": 1.0, "load": 0.0}, {"name": "l9", "capacity": 80.227, "load": 0.0}, {"name": "l10", "capacity": 79.623, "load": 0.0}, {"name": "l11", "capacity": 30.256, "load": 0.0},
+                {"name": "l12", "capacity": 1.0, "load": 0.0}, {"name": "l13", "capacity": 81.414, "load": 4.076}, {"name": "l14", "capacity": 30.256, "load": 0.0}, {"name": "l15", "capacity": 6.538, "load": 0.0},
+                {"name": "l16", "capacity": 1.0, "load": 0.0}, {"name": "l17", "capacity": 6.666, "load": 0.0}, {"name": "l18", "capacity": 1.0, "load": 0.0}, {"name": "l19", "capacity": 98.821, "load": 0.0},
+                {"name": "l20", "capacity": 1.0, "load": 0.0}, {"name": "l21", "capacity": 1.0, "load": 0.0}, {"name": "l22", "capacity": 1.0, "load": 0.0}, {"name": "l23", "capacity": 1.0, "load": 0.381},
+                {"name": "l24", "capacity": 1.0, "load": 0.494}, {"name": "l25", "capacity": 172.147, "load": 0.0}, {"name": "l26", "capacity": 6.666, "load": 1.147}, {"name": "l27", "capacity": 251.769, "load": 0.0},
+                {"name": "l28", "capacity": 1.0, "load": 0.0}, {"name": "l29", "capacity": 1.0, "load": 0.0}, {"name": "l30", "capacity": 1.0, "load": 0.0}, {"name": "l31", "capacity": 6.666, "load": 0.0},
+                {"name": "l32", "capacity": 1.0, "load": 0.0}, {"name": "l33", "capacity": 172.147, "load": 0.0}, {"name": "l34", "capacity": 98.821, "load": 0.0}, {"name": "l35", "capacity": 1.792, "load": 0.0},
+                {"name": "l36", "capacity": 8.33, "load": 3.61}, {"name": "l37", "capacity": 1.0, "load": 0.163}, {"name": "l38", "capacity": 6.538, "load": 0.0}, {"name": "l39", "capacity": 4.586, "load": 0.0},
+                {"name": "l40", "capacity": 1.0, "load": 0.0}, {"name": "l41", "capacity": 1.0, "load": 0.195}, {"name": "l42", "capacity": 1.0, "load": 0.0}, {"name": "l43", "capacity": 1.0, "load": 0.0},
+                {"name": "l44", "capacity": 6.666, "load": 0.0}, {"name": "l45", "capacity": 1.0, "load": 0.0}, {"name": "l46", "capacity": 1.792, "load": 0.0}, {"name": "l47", "capacity": 8.458, "load": 0.0},
+                {"name": "l48", "capacity": 1.0, "load": 0.205}, {"name": "l49", "capacity": 1.0, "load": 0.192}, {"name": "l50", "capacity": 6.538, "load": 2.584}, {"name": "l51", "capacity": 1.0, "load": 0.0},
+                {"name": "l52", "capacity": 1.0, "load": 0.0}, {"name": "l53", "capacity": 1.0, "load": 0.111}, {"name": "l54", "capacity": 1.0, "load": 0.091}, {"name": "l55", "capacity": 1.0, "load": 0.0},
+                {"name": "l56", "capacity": 1.0, "load": 0.0}, {"name": "l57", "capacity": 1.0, "load": 0.0}, {"name": "l58", "capacity": 172.147, "load": 0.0}, {"name": "l59", "capacity": 1.0, "load": 0.172}
+            ],
+            "demands": [
+                {"name": "d0", "volume": 4.318, "priority": 0, "paths": [["l42"], ["l25", "l14", "l45", "l35"], ["l31", "l40"], ["l58", "l48", "l21", "l45"], ["l39"]]},
+                {"name": "d1", "volume": 0.928, "priority": 0, "paths": [["l28", "l29", "l22"], ["l55", "l38", "l1", "l43", "l57"], ["l48", "l42", "l40", "l29", "l3"], ["l2", "l36", "l27"], ["l5", "l25", "l57", "l48", "l28"], ["l19", "l15", "l22", "l8", "l55"]]},
+                {"name": "d2", "volume": 93.05, "priority": 0, "paths": [["l45", "l15", "l46"], ["l17", "l57", "l3", "l33", "l59"], ["l36", "l28", "l50", "l44", "l22"], ["l30", "l39"], ["l19", "l34"], ["l24", "l21"], ["l24", "l4", "l27", "l33", "l15"]]},
+                {"name": "d3", "volume": 162.093, "priority": 0, "paths": [["l58", "l25", "l27", "l6", "l33"], ["l9", "l44", "l35", "l45", "l31"]]},
+                {"name": "d4", "volume": 6.277, "priority": 0, "paths": [["l34", "l28"], ["l17", "l47", "l26", "l44", "l31"], ["l19", "l29", "l13", "l43", "l15"]]},
+                {"name": "d5", "volume": 28.489, "priority": 0, "paths": [["l21", "l51"], ["l10", "l14", "l56", "l2", "l57"], ["l14", "l11"], ["l8", "l37", "l13", "l25", "l3"], ["l21"], ["l34"], ["l12", "l43"]]},
+                {"name": "d6", "volume": 1.687, "priority": 0, "paths": [["l35", "l46", "l36", "l47", "l13"]]},
+                {"name": "d7", "volume": 0.569, "priority": 0, "paths": [["l24"], ["l40", "l54", "l12", "l9"], ["l56", "l46", "l49"], ["l34", "l3"]]},
+                {"name": "d8", "volume": 6.157, "priority": 0, "paths": [["l38", "l50", "l2", "l36", "l15"], ["l33", "l7", "l0", "l26", "l57"], ["l50", "l4", "l27", "l42"], ["l1", "l13"], ["l21", "l12", "l6"], ["l44", "l16", "l25", "l40"]]},
+                {"name": "d9", "volume": 74.973, "priority": 0, "paths": [["l58", "l34", "l11"], ["l58", "l59", "l24", "l55"], ["l10", "l13", "l9", "l27"], ["l22", "l49"]]}
+            ]}
+            """
+        let p = try SolveProblemParser.parse(Array(text.utf8))
+        let without = MLUSolver.solve(p, options: SolveOptions(restrictedLPLimit: 0))
+        let with = MLUSolver.solve(p)
+        #expect(without.gap > 0.01, "the sweeps alone certify \(without.gap)")
+        #expect(without.notes.contains { $0.kind == .gapNotReached })
+        #expect(with.gap <= 0.01, "\(with.gap)")
+        #expect(!with.notes.contains { $0.kind == .gapNotReached })
+        // Certified during the run: fewer sweeps than the run that only stops at the stall.
+        #expect(with.sweeps < without.sweeps, "\(with.sweeps) sweeps, \(without.sweeps) without the LP")
+        HoldCertificate.expectCertified(p, with)
     }
 }
 

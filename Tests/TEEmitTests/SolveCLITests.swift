@@ -94,6 +94,11 @@ import Testing
         #expect((w["sweeps"] as? Int ?? 0) > 0)
         let refused = try runTectl(["solve", file.path, "--exact-limit", "-1"])
         #expect(refused.status != 0)
+        for bad in ["-1", "2001"] {
+            let wrong = try runTectl(["solve", file.path, "--restricted-limit=\(bad)"])
+            #expect(wrong.status != 0)
+            #expect(wrong.stderr.contains("--restricted-limit must be 0...2000"))
+        }
     }
 
     /// The answer carries each priority's certificate (y, and the hold multipliers z where the

@@ -77,7 +77,7 @@ extension SolverRun {
         var best: SolveSolution?
         var proof: SolveSolution?
         var start = WarmStart(splits: current)
-        let options = SolveOptions(gap: target / 4, maxSweepsPerStage: 600)
+        let options = SolveOptions(gap: target / 4, maxSweepsPerStage: 600, restrictedLPLimit: self.options.restrictedLPLimit)
         var steps = 0, sweeps = 0
         while relativeGap(high, lowerBound: low) > target, steps < SolverRun.heldRefineSteps {
             steps += 1

@@ -14,23 +14,34 @@ import Foundation
 /// holds the demands that the top links squeeze, and is solved by the interior-point method of
 /// the exact stages (`StageLP`).
 extension SolverRun {
+    /// The first δ, as a share of the stage's target; each step multiplies it by
+    /// `restrictedStep`, up to `restrictedLastShare` of the target, and then every link is taken.
+    static let restrictedFirstShare = 0.2
+    static let restrictedStep = 1.4
+    static let restrictedLastShare = 4.0
+    /// The interior-point method's residual tolerance and iteration limit for these LPs (their
+    /// multipliers need not be exact: the bound is computed from them over every path).
+    static let restrictedTolerance = 1e-7
+    static let restrictedIterations = 40
+
     /// Tries restricted LPs over the links within δ of the top of row k (and within δ/2 of its
     /// hold in each held row), δ from a fifth of the target up by steps of 1.4 to four times
     /// it and then every link, while they stay within `options.restrictedLPLimit` link-rows,
-    /// until one certifies `target`. Adopts each better certificate (raising `bestBound`); true when one was found.
-    @discardableResult
-    func restrictedCertificate(_ k: Int, caps: [Double], top: Double, target: Double, bestBound: inout Double) -> Bool {
+    /// until one certifies `target`. Adopts each better certificate (raising `bestBound`).
+    func restrictedCertificate(_ k: Int, caps: [Double], top: Double, target: Double, bestBound: inout Double) {
         let E = linkCount
-        guard options.restrictedLPLimit > 0, top > 0, top.isFinite, activeCount > 0 else { return false }
+        guard options.restrictedLPLimit > 0, top > 0, top.isFinite, activeCount > 0 else { return }
         let holds = Array(caps.prefix(k))
-        var improved = false
         var deltas: [Double] = []
-        var d = target * 0.2
-        while d <= target * 4 {
-            deltas.append(d)
-            d *= 1.4
+        if target > 0, target.isFinite {
+            var d = target * SolverRun.restrictedFirstShare
+            while d <= target * SolverRun.restrictedLastShare {
+                deltas.append(d)
+                d *= SolverRun.restrictedStep
+            }
         }
-        // Last, every link (where that fits: small problems).
+        // Last, every link (where that fits: small problems). With δ = 1 every held row's links
+        // are within δ/2 = 50% of its hold, not all of them: 2 takes all (limits ≤ 0).
         deltas.append(2)
         var previousRows = -1
         var work = 0.0
@@ -57,19 +68,15 @@ extension SolverRun {
             if count > options.restrictedLPLimit { break }
             if count == previousRows { continue }
             previousRows = count
-            // At most three factorizations' worth of the largest LP allowed per try (many steps
+            // At most the cost of three of the largest LPs allowed per try (Σ R³; many steps
             // just under the limit would otherwise add up).
             let cost = pow(Double(count), 3)
             if work + cost > 3 * pow(Double(options.restrictedLPLimit), 3) { break }
             work += cost
             guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds) else { continue }
-            if bound.value > bestBound {
-                adopt(bound, bestBound: &bestBound)
-                improved = true
-            }
+            if bound.value > bestBound { adopt(bound, bestBound: &bestBound) }
             if relativeGap(top, lowerBound: bestBound) <= target { break }
         }
-        return improved
     }
 
     /// The restricted LP over `rowLinks[r]` of row `rowLevels[r]` (the last is row k), solved, and
@@ -118,7 +125,7 @@ extension SolverRun {
             guard !free, !rowsOfPaths.isEmpty else { continue }
             lp.addDemand(volume: volume[d] / scale, paths: rowsOfPaths)
         }
-        guard lp.demandCount > 0, let answer = lp.solve(tolerance: 1e-7, acceptable: .infinity, maxIterations: 40) else { return nil }
+        guard lp.demandCount > 0, let answer = lp.solve(tolerance: SolverRun.restrictedTolerance, acceptable: .infinity, maxIterations: SolverRun.restrictedIterations) else { return nil }
 
         // Row k's multipliers as y (per unit of utilization: times c), the held rows' as z.
         var y = [Double](repeating: 0, count: E)

@@ -328,7 +328,7 @@ func cholesky(_ m: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
 /// Σ_{k<n} a[k]·b[k], in four running sums (independent chains: about 3× the speed of one on
 /// the factorizations of a few hundred rows).
 @inline(__always)
-func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+private func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
     var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
     var k = 0
     while k + 4 <= n {
