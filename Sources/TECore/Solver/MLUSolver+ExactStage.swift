@@ -163,19 +163,8 @@ extension SolverRun {
             }
         }
         // With the hold multipliers, and without (whichever certifies more: the z of an LP
-        // solved to 1e-9 can cost a hair where the holds do not bind). Each pass leaves its
-        // per-demand costs in `passCost`.
-        var bound = certificateBound(k, y: y, z: [], holds: holds, costs: nil)
-        var costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
-        var useZ = false
-        if z.contains(where: { $0 > 0 }) {
-            let priced = certificateBound(k, y: y, z: z, holds: holds, costs: nil)
-            if priced > bound {
-                bound = priced
-                costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
-                useZ = true
-            }
-        }
+        // solved to 1e-9 can cost a hair where the holds do not bind).
+        let (bound, chosenZ, costs) = pricedOrPlainBound(k, y: y, z: z, holds: holds)
         let top = refreshUtilization(k)
         // Checked as an answer: within a tenth of the stage's target, or 1e-4 where that is finer
         // (about what the interior point reaches where the normal equations grow ill-conditioned,
@@ -185,7 +174,7 @@ extension SolverRun {
             return nil
         }
         dual.update(from: y, count: E)
-        holdZ = useZ ? z : []
+        holdZ = chosenZ
         bestCost.update(from: costs, count: demandCount)
         bestCostValid = true
         return (StageResult(mlu: top, bound: bound, sweeps: 0, mu: 0), holds)

@@ -132,6 +132,25 @@ extension SolverRun {
         return b
     }
 
+    /// The bound of (y, z) for stage `k` under `holds`, and of y alone (z = 0): whichever is
+    /// higher, with its z (empty for the plain one) and its per-demand costs (each pass leaves
+    /// them in `passCost`). For the multipliers of an LP, whose z can cost a hair where the holds
+    /// do not bind.
+    func pricedOrPlainBound(_ k: Int, y: [Double], z: [Double], holds: [Double]) -> (value: Double, z: [Double], costs: [Double]) {
+        var value = certificateBound(k, y: y, z: [], holds: holds, costs: nil)
+        var costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+        var chosen: [Double] = []
+        if z.contains(where: { $0 > 0 }) {
+            let priced = certificateBound(k, y: y, z: z, holds: holds, costs: nil)
+            if priced > value {
+                value = priced
+                costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+                chosen = z
+            }
+        }
+        return (value, chosen, costs)
+    }
+
     /// A stored certificate (y, z rows) re-evaluated for stage `k`: from the stored costs when
     /// given (same structure), else by a pass (costs then in `passCost`). y is normalized here.
     func certificateBound(_ k: Int, y: [Double], z: [Double], holds: [Double], costs: [Double]?) -> Double {

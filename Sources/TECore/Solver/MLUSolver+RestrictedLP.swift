@@ -148,18 +148,8 @@ extension SolverRun {
         guard sum > 0, sum.isFinite else { return nil }
         for e in 0..<E { y[e] /= sum }
         for q in 0..<z.count { z[q] /= sum }
-        var value = certificateBound(k, y: y, z: [], holds: holds, costs: nil)
-        var costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
-        var useZ = false
-        if z.contains(where: { $0 > 0 }) {
-            let priced = certificateBound(k, y: y, z: z, holds: holds, costs: nil)
-            if priced > value {
-                value = priced
-                costs = Array(UnsafeBufferPointer(start: passCost, count: demandCount))
-                useZ = true
-            }
-        }
+        let (value, chosenZ, costs) = pricedOrPlainBound(k, y: y, z: z, holds: holds)
         guard value > 0, value.isFinite else { return nil }
-        return (value, y, useZ ? z : [], costs)
+        return (value, y, chosenZ, costs)
     }
 }
