@@ -637,15 +637,14 @@ final class SolverRun {
         }
         var previousGap = Double.infinity
         // The crawl check (every `crawlWindow` sweeps: the gap then and there) and the restricted
-        // LP's schedule: the sweep of the next try (the spacing doubles), and of the last.
+        // LP's schedule: the sweep of the last try, and the sweeps until the next may follow
+        // (from the stage's start for the first; doubled at each try).
         var crawlMark = (sweeps: 0, gap: Double.infinity)
-        var restrictedNext = SolverRun.restrictedFirstSweep
-        var restrictedLast = -SolverRun.crawlWindow
+        var restrictedLast: Int?
         var restrictedSpacing = SolverRun.restrictedFirstSweep
         func tryRestrictedLP() {
             restrictedCertificate(k, caps: caps, top: top, target: target, bestBound: &bestBound)
             restrictedSpacing *= 2
-            restrictedNext = sweeps + restrictedSpacing
             restrictedLast = sweeps
         }
         // The finest μ the stage has been halved from (balanced there, or stuck): crawling never
@@ -763,7 +762,7 @@ final class SolverRun {
             if sweeps - crawlMark.sweeps >= SolverRun.crawlWindow {
                 let crawling = gap > crawlMark.gap * 0.75
                 crawlMark = (sweeps, gap)
-                if crawling, gap > target, gap <= 3 * target, sweeps >= restrictedNext {
+                if crawling, gap > target, gap <= 3 * target, sweeps >= (restrictedLast ?? 0) + restrictedSpacing {
                     tryRestrictedLP()
                     gap = relativeGap(top, lowerBound: bestBound)
                 }
@@ -788,7 +787,7 @@ final class SolverRun {
             let stalled = sweeps - lastImprovement >= 200 || (holdPricing && sweeps - pricingSince >= 200)
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
                 // (A last try, unless one ran within the window.)
-                if gap > target, activeCount > 0, sweeps - restrictedLast >= SolverRun.crawlWindow {
+                if gap > target, activeCount > 0, restrictedLast.map({ sweeps - $0 >= SolverRun.crawlWindow }) ?? true {
                     tryRestrictedLP()
                 }
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
