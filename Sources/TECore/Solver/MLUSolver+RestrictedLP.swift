@@ -43,26 +43,23 @@ extension SolverRun {
         // Last, every link (where that fits: small problems). With δ = 1 every held row's links
         // are within δ/2 = 50% of its hold, not all of them: 2 takes all (limits ≤ 0).
         deltas.append(2)
+        // The rows that take part (row k, and each held row with a hold) and their utilization
+        // (links without capacity: −∞, never near the top).
+        let rowLevels = (0...k).filter { $0 == k || (holds[$0].isFinite && holds[$0] > 0) }
+        let utilization = rowLevels.map { j in
+            let row = cum + j * E
+            return (0..<E).map { e in invCap[e] > 0 ? (load[e] + row[e]) * invCap[e] : -Double.infinity }
+        }
         var previousRows = -1
         var work = 0.0
         for delta in deltas {
             // The link-rows: row k's links near the top, each held row's links near its hold.
-            var rowLevels: [Int] = []
             var rowLinks: [[Int]] = []
             var count = 0
-            for j in 0...k {
-                let limit: Double
-                if j < k {
-                    guard holds[j].isFinite, holds[j] > 0 else { continue }
-                    limit = holds[j] * (1 - delta / 2)
-                } else {
-                    limit = top * (1 - delta)
-                }
-                let row = cum + j * E
-                var list: [Int] = []
-                for e in 0..<E where invCap[e] > 0 && (load[e] + row[e]) * invCap[e] >= limit { list.append(e) }
+            for (r, j) in rowLevels.enumerated() {
+                let limit = j < k ? holds[j] * (1 - delta / 2) : top * (1 - delta)
+                let list = (0..<E).filter { utilization[r][$0] >= limit }
                 count += list.count
-                rowLevels.append(j)
                 rowLinks.append(list)
             }
             if count > options.restrictedLPLimit { break }
