@@ -27,7 +27,10 @@ extension SolverRun {
     /// Tries restricted LPs over the links within δ of the top of row k (and within δ/2 of its
     /// hold in each held row), δ from a fifth of the target up by steps of 1.4 to four times
     /// it and then every link, while they stay within `options.restrictedLPLimit` link-rows,
-    /// until one certifies `target`. Adopts each better certificate (raising `bestBound`).
+    /// until one certifies `target`. The step that would pass the limit takes the limit's worth
+    /// of the nearest link-rows instead, once (wan-300-tight seed 27: 434 link-rows bound 6.4%
+    /// below the MLU, the next step has 654, and the 600 nearest certify 0.67%). Adopts each
+    /// better certificate (raising `bestBound`).
     func restrictedCertificate(_ k: Int, caps: [Double], top: Double, target: Double, bestBound: inout Double) {
         let E = linkCount
         guard options.restrictedLPLimit > 0, top > 0, top.isFinite, activeCount > 0 else { return }
@@ -50,6 +53,21 @@ extension SolverRun {
             let row = cum + j * E
             return (0..<E).map { e in invCap[e] > 0 ? (load[e] + row[e]) * invCap[e] : -Double.infinity }
         }
+        // The `n` link-rows nearest the top: a held row's link at H·(1 − δ/2) as near as one of
+        // row k at top·(1 − δ).
+        func nearest(_ n: Int) -> [[Int]] {
+            var scored: [(score: Double, row: Int, link: Int)] = []
+            for (r, j) in rowLevels.enumerated() {
+                for e in 0..<E where utilization[r][e] > -Double.infinity {
+                    let score = j < k ? 2 * utilization[r][e] / holds[j] - 1 : utilization[r][e] / top
+                    scored.append((score, r, e))
+                }
+            }
+            scored.sort { $0.score > $1.score || ($0.score == $1.score && ($0.row, $0.link) < ($1.row, $1.link)) }
+            var lists = [[Int]](repeating: [], count: rowLevels.count)
+            for x in scored.prefix(n) { lists[x.row].append(x.link) }
+            return lists.map { $0.sorted() }
+        }
         var previousRows = -1
         var work = 0.0
         for delta in deltas {
@@ -62,7 +80,14 @@ extension SolverRun {
                 count += list.count
                 rowLinks.append(list)
             }
-            if count > options.restrictedLPLimit { break }
+            // Past the limit: once, the limit's worth of the nearest link-rows, and no further.
+            var last = false
+            if count > options.restrictedLPLimit {
+                guard previousRows < options.restrictedLPLimit * 9 / 10 else { break }
+                rowLinks = nearest(options.restrictedLPLimit)
+                count = options.restrictedLPLimit
+                last = true
+            }
             if count == previousRows { continue }
             previousRows = count
             // At most the cost of three of the largest LPs allowed per try (Σ R³; many steps
@@ -72,7 +97,7 @@ extension SolverRun {
             work += cost
             guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds) else { continue }
             if bound.value > bestBound { adopt(bound, bestBound: &bestBound) }
-            if relativeGap(top, lowerBound: bestBound) <= target { break }
+            if relativeGap(top, lowerBound: bestBound) <= target || last { break }
         }
     }
 
