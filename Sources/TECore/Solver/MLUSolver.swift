@@ -787,7 +787,7 @@ final class SolverRun {
             let stalled = sweeps - lastImprovement >= 200 || (holdPricing && sweeps - pricingSince >= 200)
             if gap <= target || sweeps >= options.maxSweepsPerStage || activeCount == 0 || stalled {
                 // (A last try, unless one ran within the window.)
-                if gap > target, activeCount > 0, restrictedLast.map({ sweeps - $0 >= SolverRun.crawlWindow }) ?? true {
+                if gap > target, restrictedLast.map({ sweeps - $0 >= SolverRun.crawlWindow }) ?? true {
                     tryRestrictedLP()
                 }
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
