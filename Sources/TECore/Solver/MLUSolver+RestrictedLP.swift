@@ -29,9 +29,10 @@ extension SolverRun {
     /// it and then every link, while they stay within `options.restrictedLPLimit` link-rows,
     /// until one certifies `target`. The step that would pass the limit takes the limit's worth
     /// of the nearest link-rows instead, once (wan-300-tight seed 27: 434 link-rows bound 6.4%
-    /// below the MLU, the next step has 654, and the 600 nearest certify 0.67%). Adopts each
-    /// better certificate (raising `bestBound`).
-    func restrictedCertificate(_ k: Int, caps: [Double], top: Double, target: Double, bestBound: inout Double) {
+    /// below the MLU, the next step has 654, and the 600 nearest certify 0.67%). The LPs of a
+    /// try cost at most three of the largest allowed (Σ R³), and at most `budget` (a warm
+    /// stage's). Adopts each better certificate (raising `bestBound`).
+    func restrictedCertificate(_ k: Int, caps: [Double], top: Double, target: Double, bestBound: inout Double, work budget: Double = .infinity) {
         let E = linkCount
         guard options.restrictedLPLimit > 0, top > 0, top.isFinite, activeCount > 0 else { return }
         let holds = Array(caps.prefix(k))
@@ -91,9 +92,9 @@ extension SolverRun {
             if count == previousRows { continue }
             previousRows = count
             // At most the cost of three of the largest LPs allowed per try (Σ R³; many steps
-            // just under the limit would otherwise add up).
+            // just under the limit would otherwise add up), and at most the caller's budget.
             let cost = pow(Double(count), 3)
-            if work + cost > 3 * pow(Double(options.restrictedLPLimit), 3) { break }
+            if work + cost > min(budget, 3 * pow(Double(options.restrictedLPLimit), 3)) { break }
             work += cost
             guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds) else { continue }
             if bound.value > bestBound { adopt(bound, bestBound: &bestBound) }
