@@ -625,6 +625,8 @@ final class SolverRun {
                 capsBuffer.removeSubrange(k...)
             }
         }
+        // (The MLU the restricted rounds left, against which the first full sweep is judged.)
+        let roundsTop = top
         // Full sweeps from here keep the previous answer's smoothing: the restricted rounds
         // relieved the links far above the bound at a coarser one, and what is left is close.
         let firstFull = sweeps
@@ -848,7 +850,7 @@ final class SolverRun {
                 // optimal (moves would crawl: the trust region is μ): pick, once, the μ whose
                 // smoothing error matches the gap the first certification found.
                 nextMu = min(coldMu, smoothedGap / logE)
-            } else if let restrictedMu, sweeps == firstFull + 1, restrictedMu > mu, smoothedGap > 16 * mu * logE {
+            } else if let restrictedMu, sweeps == firstFull + 1, restrictedMu > mu, smoothedGap > 16 * mu * logE, roundsTop - top < 0.2 * (roundsTop - bestBound) {
                 // One sweep at the previous answer's μ did not balance what the restricted rounds
                 // left: far from optimal at this μ, continue at theirs (else the sweeps crawl at a
                 // μ far below it). Not coarser, as the smoothed gap would ask: that made the stage
@@ -858,6 +860,11 @@ final class SolverRun {
                 // which its first restricted round took 7,937 demands to bring down; now 1.07; 27
                 // sweeps in all, now 24; `solve-random` seed 1066 after ±5%: 99 sweeps, now 12).
                 // A stage that still crawls coarsens further below, one doubling at a time.
+                // Not where that one sweep closed a fifth or more of what the rounds left above
+                // the bound: it is not crawling, and the coarser μ spreads the flows back up
+                // (wan-300-tight after ±5%, seed 34: the sweep took the last stage's MLU from
+                // 0.9436 to 0.9405, bound 0.9306; at the rounds' μ it went back to 0.9434 and
+                // took 9 more sweeps of 6,000 demands; now 1 more, 6.4× → 32×).
                 nextMu = min(coldMu, restrictedMu)
             } else if warm, mu < coldMu, mu * 2 < halvedFrom, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
