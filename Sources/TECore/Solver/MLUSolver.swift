@@ -599,14 +599,14 @@ final class SolverRun {
                 let next = refreshUtilization(k)
                 let progressed = next < top - over * 0.1
                 top = next
-                // A round that stalls while a forward cap held back some of its moves (fewer than
-                // drop the caps before the full sweeps, below): the caps go, and the rounds go
-                // on: those few moves can be the top link's only relief, and a round costs a
-                // fraction of a full sweep (fattree-k16-tight-8k after ±5%, seed 6: stage 0's
-                // second round, 80 demands with 14 moves held back, left the MLU unchanged 4.2%
-                // above the old bound, then full sweeps of up to 1,350 demands followed; over
-                // seeds 1–24, with the rule alone, 7 warm re-solves took fewer sweeps, 2 more:
-                // 33 → 23 on seed 2, 11 → 6 on seed 15, 18 → 23 on seed 16).
+                // A round that stalls while a forward cap held back some of its moves (too few
+                // for the rule below that drops the caps before the full sweeps): the caps go,
+                // and the rounds go on. Those few moves can be the top link's only relief, and a
+                // round costs a fraction of a full sweep (fattree-k16-tight-8k after ±5%, seed 6:
+                // stage 0's second round, 80 demands with 14 moves held back, left the MLU
+                // unchanged 4.2% above the old bound, then full sweeps of up to 1,350 demands
+                // followed; over seeds 1–24, with the rule alone, 7 warm re-solves took fewer
+                // sweeps, 2 more: 33 → 23 on seed 2, 11 → 6 on seed 15, 18 → 23 on seed 16).
                 if !progressed, forwardBlocked > 0, forwardBlocked < SolverRun.forwardBlockedLimit(activeCount), capsBuffer.count > k {
                     capsBuffer.removeSubrange(k...)
                     continue
