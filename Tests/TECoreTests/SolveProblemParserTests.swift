@@ -45,6 +45,8 @@ import Testing
          #"demands[0].paths[1][0]: unknown link "s9-l4""#),
         (#"{"links": [{"name": "a", "capacity": 1}, {"name": "b", "capacity": 1}], "demands": [{"volume": 1, "paths": [["a", "b", "a"]]}]}"#,
          #"demands[0].paths[0][2]: link "a" appears twice in this path"#),
+        (#"{"links": [{"name": "a", "capacity": 1}], "demands": [{"volume": 1, "paths": [["a"], []]}]}"#,
+         #"demands[0].paths[1]: a path lists at least one link (for a demand with no path: "paths": [])"#),
         (#"{"links": [{"name": "a", "capacity": NaN}], "demands": []}"#,
          "links[0].capacity: must be a finite number (NaN and Infinity are not allowed)"),
         (#"{"links": [{"name": "a", "capacity": -3}], "demands": []}"#,

@@ -321,7 +321,11 @@ private struct ProblemScanner: JSONScanning {
         var p = 0
         repeat {
             pathIndex = p
-            if try !open("[", "]", what: "a path (an array of link names)") {
+            // A path crosses at least one link: an empty one would carry any flow at no cost,
+            // and no next-hop does that (a demand with no path is `"paths": []`).
+            if try open("[", "]", what: "a path (an array of link names)") {
+                throw fail("a path lists at least one link (for a demand with no path: \"paths\": [])")
+            } else {
                 var l = 0
                 let first = problem.pathLinks.count
                 repeat {
