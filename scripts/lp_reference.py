@@ -17,7 +17,10 @@ With --holds, stage k holds each earlier priority j at the given U_j instead of 
 optimum U*_j (`tectl-bench solve-random --conditional` passes the MLU each priority has in
 tectl's answer): the optimum of stage k given the earlier stages' answers, the conditional
 optimum (a lexicographic optimum can move far when an earlier stage moves within its gap).
-Holds below what the earlier priorities can reach make a stage infeasible: exit 2.
+Holds below what the earlier priorities can reach make a stage infeasible: exit 2. Holds at
+what they reach (each held row is 1e-9 looser) can still read as infeasible to HiGHS's interior
+point: such a stage is retried with its holds 1e-8, then 1e-7, then 1e-6 looser; "hold_slack"
+reports the largest slack used.
 Prints JSON: {"priorities": [{"priority", "mlu", "seconds"}], "mlu", "seconds"}.
 Demands with no usable path (every path crosses a zero-capacity link, or no path) are left out,
 as tectl does.
@@ -29,6 +32,11 @@ import time
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
+
+
+# Relative slack on each held row: the first always, the next ones in turn where a stage comes
+# out infeasible.
+HOLD_SLACK = (1e-9, 1e-8, 1e-7, 1e-6)
 
 
 def main():
@@ -92,6 +100,7 @@ def main():
     base_util = np.where(live, load / np.where(live, cap, 1), 0)
     levels = sorted(set(int(d.get("priority", 0)) for d in prob["demands"]))
     results = []
+    max_slack = 0.0
     held = []  # (level, U*)
     x_final = np.zeros(n_vars)
     for level in levels:
@@ -100,6 +109,7 @@ def main():
         if n_vars:
             active_vars = prio_of_demand[var_demand] <= level
         rows, cols, vals, rhs = [], [], [], []
+        hold_rows = []  # (slice of b_ub, capacities, U) per held row, for a retry with more slack
         row = 0
         blocks = [(level, None)] + [(lv, u) for lv, u in held]
         for lv, ustar in blocks:
@@ -116,7 +126,8 @@ def main():
                 vals.append(-cap[used_links])
                 rhs.append(-load[used_links])
             else:
-                rhs.append(cap[used_links] * ustar * (1 + 1e-9) - load[used_links])
+                rhs.append(cap[used_links] * ustar * (1 + HOLD_SLACK[0]) - load[used_links])
+                hold_rows.append((slice(row, row + len(used_links)), cap[used_links], load[used_links], ustar))
             row += len(used_links)
         A_ub = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n_vars + 1)).tocsr()
         b_ub = np.concatenate(rhs) if rhs else np.zeros(0)
@@ -131,17 +142,27 @@ def main():
         c = np.zeros(n_vars + 1)
         c[n_vars] = 1
         bounds = [(0, None if a else 0) for a in active_vars] + [(float(base_util.max()) if n_links else 0, None)]
-        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq if len(act_demands) else None,
-                      b_eq=b_eq if len(act_demands) else None, bounds=bounds, method=method)
+        # Holds at an earlier optimum (the LP's own, or tectl's rows with --holds) leave a
+        # feasible set a sliver wide, which HiGHS's interior point can read as infeasible
+        # (solve-random seeds 7069 with --holds and 7073 without, priority 3). Then the holds are
+        # retried a little looser; the largest slack used is reported.
+        for slack in HOLD_SLACK:
+            for part, c_e, l_e, u in hold_rows:
+                b_ub[part] = c_e * u * (1 + slack) - l_e
+            res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq if len(act_demands) else None,
+                          b_eq=b_eq if len(act_demands) else None, bounds=bounds, method=method)
+            if res.status != 2:  # 2: infeasible
+                break
         if res.status != 0:
             print(json.dumps({"error": f"priority {level}: {res.message}"}))
             sys.exit(2)
+        max_slack = max(max_slack, slack)
         ustar = float(res.x[n_vars])
         stage = len(held)
         held.append((level, given_holds[stage] if given_holds is not None and stage < len(given_holds) else ustar))
         x_final = res.x[:n_vars]
         results.append({"priority": level, "mlu": ustar, "seconds": time.perf_counter() - t0})
-    out = {"method": method, "priorities": results, "mlu": results[-1]["mlu"] if results else float(base_util.max() if n_links else 0),
+    out = {"method": method, "hold_slack": max_slack, "priorities": results, "mlu": results[-1]["mlu"] if results else float(base_util.max() if n_links else 0),
            "seconds": time.perf_counter() - t_start}
     if want_splits:
         out["splits"] = x_final.tolist()

@@ -87,8 +87,8 @@ struct RandomBench: ParsableCommand {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var above = 0, uncertified = 0, compared = 0
-        var conditionalAbove = 0, conditionalStages = 0, conditionalReported = 0
+        var above = 0, uncertified = 0, compared = 0, lpFailed = 0
+        var conditionalAbove = 0, conditionalStages = 0, conditionalReported = 0, conditionalFailed = 0
         var conditionalWorst = (gap: 0.0, seed: seed)
         var worst = (gap: 0.0, seed: seed)
         var stageGaps: [Double] = []
@@ -100,7 +100,15 @@ struct RandomBench: ParsableCommand {
             // The same bytes tectl solve would read.
             let parsed = try SolveProblemParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
             let solution = MLUSolver.solve(parsed, options: SolveOptions(gap: gap))
-            let lp = try lpStages(file)
+            let lp: [Double]
+            do {
+                lp = try lpStages(file)
+            } catch {
+                // One LP that fails is that instance's line, not the end of the run.
+                lpFailed += 1
+                print("seed \(s): the LP failed: \(error)")
+                continue
+            }
             guard lp.count == solution.stages.count else {
                 print("seed \(s): the LP answered \(lp.count) stages, tectl \(solution.stages.count)")
                 continue
@@ -122,7 +130,14 @@ struct RandomBench: ParsableCommand {
                 // hold slack is not handed to the LP: a 0.2% looser hold can lower a later
                 // optimum by several percent).
                 let holds = solution.stages.map(\.mlu)
-                let given = try lpStages(file, holds: holds)
+                let given: [Double]
+                do {
+                    given = try lpStages(file, holds: holds)
+                } catch {
+                    conditionalFailed += 1
+                    print("seed \(s): the conditional LP failed: \(error)")
+                    given = []
+                }
                 for (stage, optimum) in zip(solution.stages, given).dropFirst() where optimum > 0 {
                     let g = (stage.mlu - optimum) / optimum
                     if g > gap + 1e-9 {
@@ -133,7 +148,8 @@ struct RandomBench: ParsableCommand {
                     if g > conditionalWorst.gap { conditionalWorst = (g, s) }
                 }
                 if instanceAbove { conditionalAbove += 1 }
-                conditionalLine = "; given tectl's holds " + zip(solution.stages, given).map { String(format: "%.4f/%.4f", $0.mlu, $1) }.joined(separator: " ")
+                conditionalLine = given.isEmpty ? "; the conditional LP failed"
+                    : "; given tectl's holds " + zip(solution.stages, given).map { String(format: "%.4f/%.4f", $0.mlu, $1) }.joined(separator: " ")
             }
             if instanceWorst > gap + 1e-9 { above += 1 }
             if certified > gap + 1e-9 { uncertified += 1 }
@@ -149,10 +165,12 @@ struct RandomBench: ParsableCommand {
         let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
         print(String(format: "%d instances, %d stages: %d with a stage more than %.1f%% above the LP (worst %+.2f%%, seed %llu); "
             + "median stage %+.3f%%; %d stopped above the asked certified gap",
-            compared, stageGaps.count, above, gap * 100, worst.gap * 100, worst.seed, median * 100, uncertified))
+            compared, stageGaps.count, above, gap * 100, worst.gap * 100, worst.seed, median * 100, uncertified)
+            + (lpFailed == 0 ? "" : "; the LP failed on \(lpFailed) instances (left out)"))
         if conditional {
             print(String(format: "given tectl's holds: %d instances with a stage more than %.1f%% above the LP's conditional optimum (%d stages, %d of them reported by tectl as above the asked gap; worst %+.2f%%, seed %llu)",
-                conditionalAbove, gap * 100, conditionalStages, conditionalReported, conditionalWorst.gap * 100, conditionalWorst.seed))
+                conditionalAbove, gap * 100, conditionalStages, conditionalReported, conditionalWorst.gap * 100, conditionalWorst.seed)
+                + (conditionalFailed == 0 ? "" : "; the conditional LP failed on \(conditionalFailed) instances"))
         }
     }
 
