@@ -197,6 +197,27 @@ import Testing
         HoldCertificate.expectCertified(p, s)
     }
 
+    /// Worked by hand. Priority 0 (x: 101 over link A, capacity 100, or link C, capacity 1) is
+    /// solved exactly at 100%: 100 on A, 1 on C. Priority 1 (y: 0.5, only over C) is left to the
+    /// sweeps (a limit of 3 link-rows: stage 0 has 2, stage 1 has 4). Its optimum with priority 0
+    /// held at 100% is 1.5 (C: 1 + 0.5); every 0.01% that priority 0's row on A may rise moves 0.01
+    /// of x off C and lowers it by 1%. Held at gap/5 above its optimum (as a stage solved by
+    /// sweeps is), priority 0 rose to 100.2% and priority 1 ended at 1.3, 13% below the
+    /// lexicographic optimum; held at gap/100, priority 1 ends within 1% of 1.5 (1.49).
+    @Test func aStageAfterAnExactOneHoldsItAtItsOptimum() throws {
+        let p = try SolveProblemParser.parse(#"""
+        {"links": [{"name": "A", "capacity": 100}, {"name": "C", "capacity": 1}],
+         "demands": [{"name": "x", "volume": 101, "priority": 0, "paths": [["A"], ["C"]]},
+                     {"name": "y", "volume": 0.5, "priority": 1, "paths": [["C"]]}]}
+        """#)
+        let s = MLUSolver.solve(p, options: SolveOptions(exactStageLimit: 3))
+        try #require(s.stages.count == 2)
+        #expect(s.stages[0].sweeps == 0, "priority 0 is solved exactly")
+        #expect(s.stages[0].mlu <= 1.0001 + 1e-9, "priority 0 at \(s.stages[0].mlu), held at 1.0001")
+        #expect(abs(s.stages[1].mlu - 1.5) <= 0.015, "priority 1 at \(s.stages[1].mlu), optimum 1.5")
+        HoldCertificate.expectCertified(p, s)
+    }
+
     /// Too many link-rows for the limit: the stages are left to the sweeps (same answer as with
     /// exact stages switched off).
     @Test func largerStagesAreLeftToTheSweeps() {

@@ -4,7 +4,9 @@ public struct SolveOptions: Sendable, Equatable {
     public var gap: Double
     /// Upper limit of Gauss–Seidel sweeps per priority stage (deterministic; no clock is read).
     public var maxSweepsPerStage: Int
-    /// How far (relative) a higher priority's MLU may rise while lower priorities join; nil: `gap / 5`.
+    /// How far (relative) a higher priority's MLU may rise while lower priorities join; nil:
+    /// `gap / 5` after a stage solved by sweeps, `gap / 100` after one solved exactly
+    /// (`SolverRun.heldSlack`).
     public var holdSlack: Double?
     /// Stages of a multi-priority problem with at most this many link-rows (held rows and the
     /// stage's own, times the links its paths cross) are solved exactly by an interior-point
