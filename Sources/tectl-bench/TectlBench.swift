@@ -6,6 +6,6 @@ struct TectlBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tectl-bench",
         abstract: "tectl benchmarks (run release builds: swift build -c release).",
-        subcommands: [SolveBench.self, SeedsBench.self, RandomBench.self, KernelBench.self, TelemetryBench.self, FailoverBench.self]
+        subcommands: [SolveBench.self, SeedsBench.self, FileBench.self, RandomBench.self, KernelBench.self, TelemetryBench.self, FailoverBench.self]
     )
 }
