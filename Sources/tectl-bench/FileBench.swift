@@ -32,6 +32,9 @@ struct FileBench: ParsableCommand {
     @Option(help: "Certified gap each solve stops at.")
     var gap = 0.01
 
+    @Flag(help: "Also print each answer's priorities: MLU, certified gap, sweeps (0: solved exactly).")
+    var stages = false
+
     func validate() throws {
         guard change > 0, change < 1 else { throw ValidationError("--change must be in (0, 1), got \(change)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
@@ -74,6 +77,12 @@ struct FileBench: ParsableCommand {
                 let cold = String(format: "%.2f ms", fastest[0]) + " (\(answers[0].sweeps) sweeps, certified \(pct(answers[0].worstStageGap)))"
                 let warm = String(format: "%.2f ms", fastest[1]) + " (\(answers[1].sweeps) sweeps, certified \(pct(answers[1].worstStageGap)))"
                 print("  \(label) ±\(pct(change)): cold \(cold), warm \(warm), " + String(format: "%.1f×", ratio))
+                if stages {
+                    for (name, answer) in [("cold", answers[0]), ("warm", answers[1])] {
+                        let text = answer.stages.map { "\($0.priority): \(pct($0.mlu)) \(pct($0.gap)) \($0.sweeps)" }.joined(separator: ", ")
+                        print("    \(name) per priority (MLU, certified gap, sweeps): \(text)")
+                    }
+                }
                 previous = answers[1]
             }
             if cycles > 0, let low = ratios.min() {
