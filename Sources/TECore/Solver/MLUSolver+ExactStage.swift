@@ -14,17 +14,17 @@ extension SolverRun {
     /// that the certificate is computed for, is the higher of the two.
     static let exactHoldSlack = 1e-9
 
-    /// Solves stage `k` exactly, each earlier stage j held at `held[j]` (its MLU) when it is
-    /// small enough: writes the flows of its demands and every row of `cum` this run keeps, sets
-    /// the stage's certificate (`dual`, `holdZ`, `bestCost`) and returns it with the holds it
-    /// certifies. Nil (nothing changed) when the stage is too large, the interior-point method
-    /// does not converge, or its answer does not check out within a tenth of the stage's target
-    /// gap (or 1e-4).
-    func exactStage(_ k: Int, held: [Double]) -> (result: StageResult, holds: [Double])? {
+    /// Solves stage `k` exactly, each earlier stage j held at `held[j]` (its MLU), over the links
+    /// `exactStageLinks` found (the stage is small enough): writes the flows of its demands and
+    /// every row of `cum` this run keeps, sets the stage's certificate (`dual`, `holdZ`,
+    /// `bestCost`) and returns it with the holds it certifies. Nil (nothing changed) when the
+    /// interior-point method does not converge, or its answer does not check out within
+    /// `exactStageGap`.
+    func exactStage(_ k: Int, held: [Double], links stageLinks: (localLink: [Int32], used: [Int])) -> (result: StageResult, holds: [Double])? {
         let E = linkCount
         let lpHolds = held.map { $0 * (1 + SolverRun.exactHoldSlack) }
         let rowLevels = (0..<k).filter { lpHolds[$0].isFinite && lpHolds[$0] > 0 } + [k]
-        guard let (localLink, used) = exactStageLinks(rows: rowLevels.count) else { return nil }
+        let (localLink, used) = stageLinks
         let L = used.count
 
         // Links no path crosses keep their own utilization: row k is at least the highest.

@@ -341,8 +341,11 @@ final class SolverRun {
             // Small multi-priority problems: each stage at its exact optimum (MLUSolver+ExactStage).
             // A stage with nothing to place (no demand with volume and a usable path) is at its
             // optimum already: the loads' own maximum, certified by all weight on that link.
-            let eligible = activeCount > 0 && levels.count > 1
-                && exactStageLinks(rows: stageMLU.prefix(k).filter { $0.isFinite && $0 > 0 }.count + 1) != nil
+            // (The links of a stage small enough to be exact: scanned once, for the trial and the
+            // interior point.)
+            let exactLinks = activeCount > 0 && levels.count > 1
+                ? exactStageLinks(rows: stageMLU.prefix(k).filter { $0.isFinite && $0 > 0 }.count + 1) : nil
+            let eligible = exactLinks != nil
             // A warm start first tries sweeps from the previous answer on a stage small enough to
             // be exact: kept where they certify what the exact stage must, at a fraction of the
             // interior point's cost, which a warm start would otherwise repeat in full
@@ -362,7 +365,7 @@ final class SolverRun {
             }
             trialKept = trialKept || trial != nil
             let exact = trial != nil ? nil : activeCount == 0 ? loadOnlyStage(k).map { ($0, Array(caps.prefix(k))) }
-                : levels.count > 1 ? exactStage(k, held: Array(stageMLU.prefix(k))) : nil
+                : exactLinks.flatMap { exactStage(k, held: Array(stageMLU.prefix(k)), links: $0) }
             if let exact { caps.replaceSubrange(0..<k, with: exact.holds) }
             var result = trial ?? exact?.result ?? runStage(
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
