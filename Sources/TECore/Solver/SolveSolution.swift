@@ -183,8 +183,10 @@ public struct SolveSolution: Sendable, Equatable {
     /// Σ_e y_e·load_e/c_e + Σ_{j<k} Σ_e z_j,e·(load_e/c_e − H_j) + Σ_d v_d·min_p Σ_{e∈p} (y_e + Σ_{j≥level(d)} z_j,e)/c_e
     /// with the holds H_j of `holdCaps` (docs/solve.md, "Hold-aware lower bound").
     public var holdDuals: [[Double]]
-    /// Per stage k: the holds H_j (j < k) it was solved under: the MLU stage j reached, times
-    /// 1 + hold slack.
+    /// Per stage k: the holds H_j (j < k) its certificate is stated under: those it ran under (the
+    /// MLU stage j reached, times 1 + hold slack), or, where that bounds higher, the MLUs this
+    /// answer reports for the earlier priorities (docs/solve.md, "Restated under the reported
+    /// MLUs"). At least those MLUs, to about 1e-8 after an exact stage.
     public var holdCaps: [[Double]]
 
     public init(
