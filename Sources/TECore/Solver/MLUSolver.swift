@@ -401,7 +401,7 @@ final class SolverRun {
             stageHolds.append(storedHoldRows(k))
             stageHoldCaps.append(Array(caps.prefix(k)))
             stageMLU[k] = result.mlu
-            stageBound[k] = max(result.capsBound ?? result.bound, inherited)
+            stageBound[k] = max(result.bound, inherited)
             stageSweeps[k] = result.sweeps
             stageMu[k] = result.mu
             previousExact = exact != nil
@@ -489,10 +489,6 @@ final class SolverRun {
         var bound: Double
         var sweeps: Int
         var mu: Double
-        /// Where `bound` is stated under the held rows' MLUs at the stage's end (`boundAtRows`):
-        /// the same certificate's bound under the stage's caps (the final figures restate it
-        /// under the final rows' MLUs).
-        var capsBound: Double? = nil
     }
 
     /// Stage `k`'s bound `bound` (its certificate's, with z rows `z`, under `caps`) restated under
@@ -505,7 +501,7 @@ final class SolverRun {
     /// certificate stays stated under the caps), or a z row has no cap. (`leafspine_instance.py
     /// --seed 10 --leaves 32 --spines 16 --demands 6000 --priorities 4 --paths some` after four
     /// ±5% changes: its last stage certified 1.37% under caps 0.2% above priority 2's MLU, with
-    /// z on that row weighing 8.2; restated under the MLUs at the end, 0.01%.)
+    /// z on that row weighing 8.2; restated under the MLUs at the end, 0.017%.)
     func restatedAtFinalRows(_ k: Int, bound: Double, caps: [Double], z: [Double], finalMLU: [Double]) -> Double? {
         let E = linkCount
         guard k > 0, caps.count >= k, finalMLU.count >= k, z.count >= k * E, bound > 0, bound.isFinite else { return nil }
@@ -520,29 +516,6 @@ final class SolverRun {
         return restated > bound && restated.isFinite ? restated : nil
     }
 
-    /// The last stage's bound `bound` (of its certificate `dual`, `holdZ` under `caps`) restated
-    /// under the held rows' MLUs as they are now, M_j ≤ H_j: the bound is affine in the holds,
-    /// −Σ_e z_j,e per unit of H_j (docs/solve.md, "Hold-aware lower bound"), so it rises by
-    /// Σ_j (H_j − M_j)·Σ_e z_j,e. It bounds the MLU of row k over the splits that keep every
-    /// earlier priority at or below the MLU it has now: what the answer reports for them, since
-    /// nothing runs after the last stage. Nil for an earlier stage (a later one may raise its
-    /// held rows up to the caps), or without z, or where it is not higher.
-    func boundAtRows(_ k: Int, caps: [Double], bound: Double) -> Double? {
-        guard k > 0, k == levels.count - 1, bound > 0, bound.isFinite else { return nil }
-        let E = linkCount
-        let rows = min(k, holdZ.count / max(1, E))
-        guard rows > 0 else { return nil }
-        var raised = bound
-        for j in 0..<rows where j < caps.count && caps[j].isFinite && caps[j] > 0 {
-            var m = 0.0, z = 0.0
-            for e in 0..<E where invCap[e] > 0 {
-                m = max(m, (load[e] + cum[j * E + e]) * invCap[e])
-                if holdZ[j * E + e] > 0 { z += holdZ[j * E + e] }
-            }
-            if z > 0 { raised += (caps[j] - m) * z }
-        }
-        return raised > bound && raised.isFinite ? raised : nil
-    }
 
     /// How far a later stage may raise an earlier stage's MLU (relative): `holdSlack` where set;
     /// else gap/5 after a stage solved by sweeps (its MLU is within the gap of its optimum, and
@@ -721,9 +694,6 @@ final class SolverRun {
             }
             if relativeGap(top, lowerBound: bestBound) <= target {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
-            }
-            if trial == nil, let rows = boundAtRows(k, caps: caps, bound: bestBound), relativeGap(top, lowerBound: rows) <= target {
-                return StageResult(mlu: top, bound: rows, sweeps: sweeps, mu: mu, capsBound: bestBound)
             }
             // Forward caps that held back the moves of many demands in a restricted round go now,
             // before the full sweeps: by the rule below they would go after one full sweep
@@ -914,11 +884,6 @@ final class SolverRun {
             }
             // (Pricing the holds gets 200 sweeps: it often creeps on for thousands, 0.02% a time.)
             let stalled = sweeps - lastImprovement >= 200 || (holdPricing && sweeps - pricingSince >= 200)
-            // The last stage: its certificate stated under the held rows' MLUs as they are now
-            // (they stay so: nothing runs after it), where the caps leave it above the target.
-            if gap > target, trial == nil, let rows = boundAtRows(k, caps: caps, bound: bestBound), relativeGap(top, lowerBound: rows) <= target {
-                return StageResult(mlu: top, bound: rows, sweeps: sweeps, mu: mu, capsBound: bestBound)
-            }
             if gap <= target || sweeps >= sweepLimit || activeCount == 0 || stalled {
                 // (A last try, unless one ran within the window.)
                 if gap > target, restrictedLast.map({ sweeps - $0 >= SolverRun.crawlWindow }) ?? true {
