@@ -10,6 +10,7 @@ public enum SolveRenderer {
         out += "  \"mlu\": \(number(solution.mlu)),\n"
         out += "  \"lower_bound\": \(number(solution.lowerBound)),\n"
         out += "  \"gap\": \(number(solution.gap)),\n"
+        if let asked = solution.askedGap { out += "  \"asked_gap\": \(number(asked)),\n" }
         out += "  \"sweeps\": \(solution.sweeps),\n"
         out += "  \"priorities\": ["
         for (n, s) in solution.stages.enumerated() {

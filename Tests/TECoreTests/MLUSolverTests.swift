@@ -194,6 +194,47 @@ func randomProblem(seed: Int) -> SolveProblem {
         return b
     }
 
+    /// 40 links, 300 demands over 4 two-link paths each, one priority: the sweeps need more than a
+    /// handful of sweeps to certify 0.01%.
+    static func meshProblem(seed: Int) -> SolveProblem {
+        var r = TestRandom(seed)
+        var p = SolveProblem()
+        for e in 0..<40 { p.addLink(name: "l\(e)", capacity: r.uniform(50, 100)) }
+        for d in 0..<300 {
+            let paths = (0..<4).map { _ in [r.int(20), 20 + r.int(20)] }
+            p.addDemand(name: "d\(d)", volume: r.uniform(1, 10), paths: paths)
+        }
+        return p
+    }
+
+    /// A previous answer that stopped above the asked gap (here: out of sweeps) sets what a warm
+    /// stage is asked for: the gap that answer reached. The warm re-solve of a slightly changed
+    /// problem stops there, in a fraction of the sweeps the cold solve takes to certify what was
+    /// asked, and is not solved again cold for missing the asked gap.
+    @Test func aWarmStartFromAnUncertifiedAnswerIsAskedForTheGapItReached() throws {
+        var p = Self.meshProblem(seed: 7)
+        let asked = SolveOptions(gap: 0.0001, exactStageLimit: 0)
+        let short = SolveOptions(gap: 0.0001, maxSweepsPerStage: 4, exactStageLimit: 0)
+        let first = MLUSolver.solve(p, options: short)
+        let reached = try #require(first.stages.first?.gap)
+        #expect(reached > 0.0001, "the first answer should stop above the asked gap (\(reached))")
+        var r = TestRandom(11)
+        for d in 0..<p.demandCount { p.volume[d] *= r.uniform(0.99, 1.01) }
+        let warm = MLUSolver.solve(p, options: asked, warmStart: WarmStart(first))
+        let cold = MLUSolver.solve(p, options: asked)
+        #expect(warm.stages[0].gap <= reached + 1e-12)
+        // (1 sweep against the cold solve's 10; asked for 0.01% again, the warm start took 9.)
+        #expect(warm.sweeps * 4 <= cold.sweeps, "warm \(warm.sweeps) sweeps, cold \(cold.sweeps)")
+        #expect(!warm.notes.contains { $0.kind == .warmStartDiscarded })
+        HoldCertificate.expectCertified(p, warm, cold: false)
+        // Out of sweeps again: the warm answer misses the asked gap, as its start did, and is
+        // kept (no cold solve after it: its sweeps are its own).
+        let again = MLUSolver.solve(p, options: SolveOptions(gap: 1e-6, maxSweepsPerStage: 2, exactStageLimit: 0), warmStart: WarmStart(first))
+        #expect(again.stages[0].gap > 1e-6)
+        #expect(again.sweeps <= 2)
+        #expect(!again.notes.contains { $0.kind == .warmStartDiscarded })
+    }
+
     /// A warm start's splits for a demand are used only when they are all ≥ 0 and finite, none
     /// lies on a path across a zero-capacity link, and they sum to about 1; otherwise that demand
     /// starts from the even split over its usable paths, as in a cold solve. So a warm start with

@@ -30,6 +30,8 @@ import Testing
             let mu = try #require(start.smoothing[stage.priority])
             #expect(abs(mu - stage.smoothing) <= 1e-9)
         }
+        // Every priority reached the asked gap: none is carried as missed.
+        #expect(solution.askedGap == 0.01 && start.missedGaps.isEmpty)
         // The certificates to the bit (printed in full; weights under 1e-15 of the largest left out).
         for (k, stage) in solution.stages.enumerated() where !solution.duals[k].isEmpty {
             let y = try #require(start.duals[stage.priority])
@@ -54,8 +56,10 @@ import Testing
                          {"weights": [1, 0], "split": [1.0E0, -0.0]},
                          {"split": [1]},
                          {"split": []}],
-             "note": "written by hand",
-             "priorities": [{"certificate": {"y": {"B": 0.25, "D \\"east\\"": 75e-2}, "holds": [1]}, "smoothing": 0.001, "priority": 1},
+             "note": "written by hand", "asked_gap": 0.01,
+             "priorities": [{"certificate": {"y": {"B": 0.25, "D \\"east\\"": 75e-2}, "holds": [1]}, "smoothing": 0.001, "gap": 0.02, "priority": 1},
+                            {"priority": 3, "gap": 0.005},
+                            {"priority": 2, "gap": null},
                             {"smoothing": 0.5}]}
             """
         let start = try WarmStartParser.parse(Array(text.utf8), for: p)
@@ -63,6 +67,9 @@ import Testing
         #expect(start.smoothing == [1: 0.001])
         #expect(start.duals == [1: [0, 0.25, 0, 0.75]])
         #expect(start.holdDuals.isEmpty)
+        // Priority 1 stopped above the asked gap: carried as missed. Priority 3 reached it; a gap
+        // of null is an answer without a bound: nothing to carry.
+        #expect(start.missedGaps == [1: 0.02])
     }
 
     @Test(arguments: [

@@ -58,11 +58,17 @@ public struct WarmStart: Sendable, Equatable {
     /// higher priority, highest first; see `SolveSolution.holdDuals`); absent: none. `pathCosts`
     /// then hold each demand's cheapest cost under y plus the z rows of its priority and below.
     public var holdDuals: [Int: [Double]]
+    /// Per priority whose stage stopped above the gap its solve asked for (the sweeps could not
+    /// certify more): the gap it reached. A warm stage asked for less than that stops at it and is
+    /// not solved again cold for missing the asked gap (docs/solve.md, "Warm start").
+    public var missedGaps: [Int: Double]
 
     public init(
         splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:],
-        structure: SolveStructure? = nil, flows: [Double] = [], stageLinkFlow: [Double] = [], holdDuals: [Int: [Double]] = [:]
+        structure: SolveStructure? = nil, flows: [Double] = [], stageLinkFlow: [Double] = [], holdDuals: [Int: [Double]] = [:],
+        missedGaps: [Int: Double] = [:]
     ) {
+        self.missedGaps = missedGaps
         self.holdDuals = holdDuals
         self.splits = splits
         self.smoothing = smoothing
@@ -85,6 +91,11 @@ public struct WarmStart: Sendable, Equatable {
         var holds: [Int: [Double]] = [:]
         for (stage, z) in zip(solution.stages, solution.holdDuals) where !z.isEmpty { holds[stage.priority] = z }
         holdDuals = holds
+        var missed: [Int: Double] = [:]
+        if let asked = solution.askedGap {
+            for stage in solution.stages where stage.gap > asked + 1e-12 { missed[stage.priority] = stage.gap }
+        }
+        missedGaps = missed
         structure = solution.structure
         flows = solution.flow
         stageLinkFlow = solution.stageLinkFlow
@@ -188,13 +199,16 @@ public struct SolveSolution: Sendable, Equatable {
     /// answer reports for the earlier priorities (docs/solve.md, "Restated under the reported
     /// MLUs"). At least those MLUs, to about 1e-8 after an exact stage.
     public var holdCaps: [[Double]]
+    /// The certified gap the solve was asked for (`SolveOptions.gap`); nil when not known.
+    public var askedGap: Double?
 
     public init(
         flow: [Double], split: [Double], utilization: [Double], mlu: Double, lowerBound: Double, gap: Double,
         stages: [SolveStage], notes: [SolveNote], sweeps: Int, duals: [[Double]] = [],
         dualPathCosts: [[Double]] = [], structure: SolveStructure? = nil, stageLinkFlow: [Double] = [],
-        holdDuals: [[Double]] = [], holdCaps: [[Double]] = []
+        holdDuals: [[Double]] = [], holdCaps: [[Double]] = [], askedGap: Double? = nil
     ) {
+        self.askedGap = askedGap
         self.holdDuals = holdDuals
         self.holdCaps = holdCaps
         self.stageLinkFlow = stageLinkFlow

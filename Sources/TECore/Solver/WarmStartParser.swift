@@ -73,6 +73,8 @@ private struct AnswerScanner: JSONScanning {
         var smoothing: [Int: Double] = [:]
         var duals: [Int: [Double]] = [:]
         var holds: [Int: [Double]] = [:]
+        var gaps: [Int: Double] = [:]
+        var asked: Double?
         splits.reserveCapacity(problem.pathCount)
         try members("a `tectl solve --format json` answer (an object)") { s, key throws(SolveInputError) in
             switch key {
@@ -88,10 +90,13 @@ private struct AnswerScanner: JSONScanning {
                     given.append(has)
                     starts.append(splits.count)
                 }
+            case "asked_gap":
+                asked = try s.number()
             case "priorities":
                 try s.elements("an array of priorities") { s, _ throws(SolveInputError) in
                     var priority: Int?
                     var mu: Double?
+                    var gap: Double?
                     var y: [Double]?
                     var z: [Double] = []
                     try s.members("a priority (an object)") { s, key throws(SolveInputError) in
@@ -101,6 +106,9 @@ private struct AnswerScanner: JSONScanning {
                             guard v == v.rounded(), abs(v) < 1e15 else { throw s.fail("expected an integer, got \(formatNumber(v))") }
                             priority = Int(v)
                         case "smoothing": mu = try s.number()
+                        case "gap":
+                            // (null: an answer without a bound; no gap to carry.)
+                            if s.peek() == UInt8(ascii: "n") { try s.skipValue() } else { gap = try s.number() }
                         case "certificate":
                             try s.members("a certificate (an object)") { s, key throws(SolveInputError) in
                                 switch key {
@@ -115,6 +123,7 @@ private struct AnswerScanner: JSONScanning {
                     // (A stage without its priority is left out, as before.)
                     guard let priority else { return }
                     if let mu { smoothing[priority] = mu }
+                    if let gap, gap >= 0 { gaps[priority] = gap }
                     if let y {
                         duals[priority] = y
                         if !z.isEmpty { holds[priority] = z }
@@ -138,7 +147,9 @@ private struct AnswerScanner: JSONScanning {
             }
         }
         if let misfit { throw misfit }
-        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds)
+        // The priorities that stopped above the gap their solve asked for (none without `asked_gap`).
+        let missed = asked.map { asked in gaps.filter { $0.value > asked + 1e-12 } } ?? [:]
+        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds, missedGaps: missed)
     }
 
     /// `{LINK: weight, ...}` as one weight per link of the problem (0 where not named).
