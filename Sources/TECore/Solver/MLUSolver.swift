@@ -342,10 +342,8 @@ final class SolverRun {
             if warm, k + 1 < levels.count {
                 caps.append(.infinity)
                 for j in (k + 1)..<levels.count {
-                    var m = 0.0
-                    for e in 0..<E where invCap[e] > 0 { m = max(m, (load[e] + cum[j * E + e]) * invCap[e]) }
                     // Half the gap of headroom: small moves pass, reshuffles do not.
-                    caps.append(m * (1 + options.gap / 2))
+                    caps.append(rowMLU(j) * (1 + options.gap / 2))
                 }
             }
             // The previous stage's dual certifies its bound here too (more demands only add terms).
@@ -422,11 +420,7 @@ final class SolverRun {
 
         // Final figures from the final flows: each stage's MLU may have moved within its slack.
         var totalSweeps = 0
-        let finalMLU = (0..<levels.count).map { k in
-            var m = 0.0
-            for e in 0..<E where invCap[e] > 0 { m = max(m, (load[e] + cum[k * E + e]) * invCap[e]) }
-            return m
-        }
+        let finalMLU = (0..<levels.count).map(rowMLU)
         for k in 0..<levels.count {
             let m = finalMLU[k]
             // The certificate restated under the earlier priorities' final MLUs where that bounds
@@ -531,7 +525,6 @@ final class SolverRun {
         return restated > bound && restated.isFinite ? restated : nil
     }
 
-
     /// The last stage's bound `bound` (its certificate `dual`, `holdZ` under `caps`) restated under
     /// the held rows' MLUs as they are now, as `restatedAtFinalRows` restates it at the end:
     /// nothing runs after the last stage, so these are the MLUs the answer reports. Nil for an
@@ -541,12 +534,7 @@ final class SolverRun {
         guard k > 0, k == levels.count - 1 else { return nil }
         let E = linkCount
         let z = holdZ.count >= k * E ? holdZ : holdZ + [Double](repeating: 0, count: k * E - holdZ.count)
-        let rows = (0..<k).map { j in
-            var m = 0.0
-            for e in 0..<E where invCap[e] > 0 { m = max(m, (load[e] + cum[j * E + e]) * invCap[e]) }
-            return m
-        }
-        return restatedAtFinalRows(k, bound: bound, caps: caps, z: z, finalMLU: rows)
+        return restatedAtFinalRows(k, bound: bound, caps: caps, z: z, finalMLU: (0..<k).map(rowMLU))
     }
 
     /// How far a later stage may raise an earlier stage's MLU (relative): `holdSlack` where set;
@@ -569,15 +557,23 @@ final class SolverRun {
 
     /// The certified gap a stage stops at in this run: `stageTarget`, or, in a warm run whose
     /// previous answer stopped this priority above the gap its solve asked for, the gap it
-    /// stopped at, where that is above the gap asked now. The
-    /// sweeps could not certify more there, and a warm stage asked for more crawled to its stall
-    /// guard and then was solved again cold (wan-300-tight seeds 63 and 72, whose cold answers
-    /// certify 1.98% and 1.66%: 720 and 644 warm sweeps, then the cold solve, 0.6× and 0.7× its
-    /// time, for an answer no better).
+    /// stopped at, where that is above the gap asked now. The sweeps could not certify more
+    /// there, and a warm stage asked for more crawled to its stall guard and then was solved
+    /// again cold (wan-300-tight seeds 63 and 72, whose cold answers certify 1.98% and 1.66%:
+    /// 720 and 644 warm sweeps, then the cold solve, 0.6× and 0.7× its time, for an answer no
+    /// better).
     func runTarget(_ k: Int) -> Double {
         let target = stageTarget(k)
         guard let previous = previousGaps[levels[k]], previous > options.gap, previous.isFinite else { return target }
         return max(target, previous)
+    }
+
+    /// The MLU of row `j` (priorities ≤ stage j's, plus the loads) as the flows stand.
+    func rowMLU(_ j: Int) -> Double {
+        let row = cum + j * linkCount
+        var m = 0.0
+        for e in 0..<linkCount where invCap[e] > 0 { m = max(m, (load[e] + row[e]) * invCap[e]) }
+        return m
     }
 
     /// Current MLU of stage `k` from cum[k] into `util`.
@@ -1393,7 +1389,6 @@ final class SolverRun {
         }
     }
 }
-
 
 func formatPercent(_ v: Double) -> String {
     guard v.isFinite else { return "∞" }
