@@ -351,6 +351,59 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         }
     }
 
+    /// `solve-random` seed 1199 (20 links, 10 demands, 3 priorities), solved by sweeps: its last
+    /// stage crawls under its caps and stops on its bound restated under the MLUs reported for
+    /// priorities 0 and 1 (`boundAtRows`; one sweep before it would have certified anyway). The
+    /// answer it stops with is certified like any other: the bound re-derived from y, z and the
+    /// printed holds, which are those MLUs, and at most the stage's exact optimum with them held.
+    @Test func aLastStageStoppedOnItsRestatedBoundIsCertified() throws {
+        let text = """
+        {"links": [
+            {"name": "l0", "capacity": 1.0, "load": 0.0},
+            {"name": "l1", "capacity": 6.325, "load": 0.0},
+            {"name": "l2", "capacity": 77.025, "load": 0.0},
+            {"name": "l3", "capacity": 29.269, "load": 0.0},
+            {"name": "l4", "capacity": 14.651, "load": 2.522},
+            {"name": "l5", "capacity": 49.54, "load": 0.0},
+            {"name": "l6", "capacity": 13.43, "load": 0.0},
+            {"name": "l7", "capacity": 8.182, "load": 0.0},
+            {"name": "l8", "capacity": 38.497, "load": 0.0},
+            {"name": "l9", "capacity": 84.643, "load": 0.0},
+            {"name": "l10", "capacity": 1.0, "load": 0.0},
+            {"name": "l11", "capacity": 14.067, "load": 0.0},
+            {"name": "l12", "capacity": 5.248, "load": 0.0},
+            {"name": "l13", "capacity": 37.328, "load": 0.0},
+            {"name": "l14", "capacity": 3.425, "load": 0.0},
+            {"name": "l15", "capacity": 9.351, "load": 0.0},
+            {"name": "l16", "capacity": 10.961, "load": 4.368},
+            {"name": "l17", "capacity": 35.718, "load": 0.0},
+            {"name": "l18", "capacity": 3.425, "load": 0.0},
+            {"name": "l19", "capacity": 1.0, "load": 0.076}
+        ],
+        "demands": [
+            {"name": "d0", "volume": 7.415, "priority": 1, "paths": [["l6", "l13", "l19"], ["l9", "l4", "l15", "l5", "l11"]]},
+            {"name": "d1", "volume": 6.277, "priority": 2, "paths": [["l14", "l8"], ["l17", "l7", "l6", "l4", "l11"], ["l19", "l9", "l13", "l3", "l15"]]},
+            {"name": "d2", "volume": 28.489, "priority": 2, "paths": [["l1", "l11"], ["l10", "l14", "l16", "l2", "l17"], ["l14", "l11"], ["l8", "l17", "l13", "l5", "l3"], ["l1"], ["l14"], ["l12", "l3"]]},
+            {"name": "d3", "volume": 1.687, "priority": 2, "paths": [["l15", "l6", "l16", "l7", "l13"]]},
+            {"name": "d4", "volume": 0.569, "priority": 1, "paths": [["l4"], ["l0", "l14", "l12", "l9"], ["l16", "l6", "l9"], ["l14", "l3"]]},
+            {"name": "d5", "volume": 6.157, "priority": 0, "paths": [["l18", "l10", "l2", "l16", "l15"], ["l13", "l7", "l0", "l6", "l17"], ["l10", "l4", "l7", "l2"], ["l1", "l13"], ["l1", "l12", "l6"], ["l4", "l16", "l5", "l0"]]},
+            {"name": "d6", "volume": 74.973, "priority": 0, "paths": [["l18", "l14", "l11"], ["l18", "l19", "l4", "l15"], ["l10", "l13", "l9", "l7"], ["l2", "l9"]]},
+            {"name": "d7", "volume": 5.108, "priority": 0, "paths": [["l19", "l3", "l18", "l9", "l2"], ["l13", "l15", "l3", "l17", "l14"], ["l6", "l1", "l10", "l16"], ["l10", "l4"], ["l12", "l6"]]},
+            {"name": "d8", "volume": 8.982, "priority": 1, "paths": [["l10", "l16", "l13", "l17"], ["l1"], ["l8", "l5", "l16"], ["l8", "l11"], ["l9", "l10", "l4", "l12", "l19"]]},
+            {"name": "d9", "volume": 3.333, "priority": 0, "paths": [["l5", "l14", "l18"], ["l5", "l14", "l18", "l11"]]}
+        ]}
+        """
+        let p = try SolveProblemParser.parse(Array(text.utf8))
+        let s = MLUSolver.solve(p, options: sweepsOnly)
+        #expect(s.stages.count == 3)
+        #expect(s.stages[2].gap <= 0.01, "gap \(s.stages[2].gap)")
+        #expect(s.holdCaps[2] == [s.stages[0].mlu, s.stages[1].mlu])
+        HoldCertificate.expectCertified(p, s)
+        let optimum = try #require(HoldCertificate.optimum(p, s, stage: 2))
+        #expect(s.stages[2].lowerBound <= optimum * (1 + 1e-6))
+        #expect(s.stages[2].mlu >= optimum * (1 - 1e-6))
+    }
+
     /// Two links, priority 0 splittable, priority 1 pinned to one link: the stage-1 optimum under
     /// the hold is known in closed form, so the bound is checked against the optimum itself.
     @Test func boundNeverExceedsTheOptimumUnderTheHold() async {
