@@ -351,13 +351,8 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         }
     }
 
-    /// `solve-random` seed 1199 (20 links, 10 demands, 3 priorities), solved by sweeps: its last
-    /// stage crawls under its caps and stops on its bound restated under the MLUs reported for
-    /// priorities 0 and 1 (`boundAtRows`; one sweep before it would have certified anyway). The
-    /// answer it stops with is certified like any other: the bound re-derived from y, z and the
-    /// printed holds, which are those MLUs, and at most the stage's exact optimum with them held.
-    @Test func aLastStageStoppedOnItsRestatedBoundIsCertified() throws {
-        let text = """
+    /// `solve-random` seed 1199: 20 links, 10 demands, 3 priorities.
+    static let seed1199 = """
         {"links": [
             {"name": "l0", "capacity": 1.0, "load": 0.0},
             {"name": "l1", "capacity": 6.325, "load": 0.0},
@@ -393,6 +388,14 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
             {"name": "d9", "volume": 3.333, "priority": 0, "paths": [["l5", "l14", "l18"], ["l5", "l14", "l18", "l11"]]}
         ]}
         """
+
+    /// `solve-random` seed 1199 (20 links, 10 demands, 3 priorities), solved by sweeps: its last
+    /// stage crawls under its caps and stops on its bound restated under the MLUs reported for
+    /// priorities 0 and 1 (`boundAtRows`; one sweep before it would have certified anyway). The
+    /// answer it stops with is certified like any other: the bound re-derived from y, z and the
+    /// printed holds, which are those MLUs, and at most the stage's exact optimum with them held.
+    @Test func aLastStageStoppedOnItsRestatedBoundIsCertified() throws {
+        let text = Self.seed1199
         let p = try SolveProblemParser.parse(Array(text.utf8))
         let s = MLUSolver.solve(p, options: sweepsOnly)
         #expect(s.stages.count == 3)
@@ -402,6 +405,18 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         let optimum = try #require(HoldCertificate.optimum(p, s, stage: 2))
         #expect(s.stages[2].lowerBound <= optimum * (1 + 1e-6))
         #expect(s.stages[2].mlu >= optimum * (1 - 1e-6))
+    }
+
+    /// `--max-sweeps N` bounds each stage's sweeps, the re-solve of a held stage that stalls
+    /// (`refineHeldStage`) included: seed 1199's stages 1 and 2 used to report 56 and 497 sweeps
+    /// with a limit of 5, the bisection's solves each allowed 600.
+    @Test func theSweepLimitHoldsForEveryStage() throws {
+        let p = try SolveProblemParser.parse(Array(Self.seed1199.utf8))
+        let s = MLUSolver.solve(p, options: SolveOptions(maxSweepsPerStage: 5, exactStageLimit: 0))
+        #expect(s.stages.count == 3)
+        for stage in s.stages { #expect(stage.sweeps <= 5, "priority \(stage.priority): \(stage.sweeps) sweeps") }
+        #expect(s.notes.contains { $0.kind == .gapNotReached })
+        HoldCertificate.expectCertified(p, s)
     }
 
     /// Two links, priority 0 splittable, priority 1 pinned to one link: the stage-1 optimum under

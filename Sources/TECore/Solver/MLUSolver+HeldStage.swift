@@ -16,9 +16,10 @@ extension SolverRun {
     static let heldRefineLimit = 60_000
     static let heldRefineSteps = 6
 
-    /// Re-solves stage `k` (MLU `top`, certified `bound`) under `caps`; on success writes the
-    /// better flows into `flow` and `cum` and returns the new MLU and lower bound.
-    func refineHeldStage(_ k: Int, caps: [Double], top: Double, bound: Double, target: Double) -> (mlu: Double, bound: Double, sweeps: Int)? {
+    /// Re-solves stage `k` (MLU `top`, certified `bound`) under `caps` in at most `budget` sweeps
+    /// (what the stage has left of `maxSweepsPerStage`); on success writes the better flows into
+    /// `flow` and `cum` and returns the new MLU and lower bound.
+    func refineHeldStage(_ k: Int, caps: [Double], top: Double, bound: Double, target: Double, budget: Int) -> (mlu: Double, bound: Double, sweeps: Int)? {
         let E = linkCount
         let rows = (0..<k).filter { caps[$0].isFinite && caps[$0] > 0 } + [k]
         var entries = 0
@@ -26,7 +27,7 @@ extension SolverRun {
             let d = Int(active[a])
             for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { entries += linkStart[p + 1] - linkStart[p] }
         }
-        guard k > 0, rows.count > 1, top > 0, bound > 0, entries * rows.count <= SolverRun.heldRefineLimit else { return nil }
+        guard k > 0, rows.count > 1, top > 0, bound > 0, budget > 0, entries * rows.count <= SolverRun.heldRefineLimit else { return nil }
 
         // The virtual problem's structure: copies of the live links per row, and per active
         // demand its live paths over the copies of the rows it counts in.
@@ -77,10 +78,12 @@ extension SolverRun {
         var best: SolveSolution?
         var proof: SolveSolution?
         var start = WarmStart(splits: current)
-        let options = SolveOptions(gap: target / 4, maxSweepsPerStage: 600, restrictedLPLimit: self.options.restrictedLPLimit)
         var steps = 0, sweeps = 0
-        while relativeGap(high, lowerBound: low) > target, steps < SolverRun.heldRefineSteps {
+        while relativeGap(high, lowerBound: low) > target, steps < SolverRun.heldRefineSteps, budget - sweeps >= 2 {
             steps += 1
+            // (Half of what is left: a warm solve of the virtual problem that misses its gap is
+            // followed by a cold one, which may take as many.)
+            let options = SolveOptions(gap: target / 4, maxSweepsPerStage: min(600, (budget - sweeps) / 2), restrictedLPLimit: self.options.restrictedLPLimit)
             let t = (max(searchLow, low) + high) / 2
             virtual.capacity = rowCapacities(t)
             let answer = MLUSolver.solve(virtual, options: options, warmStart: start)

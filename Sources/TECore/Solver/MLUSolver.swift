@@ -387,8 +387,9 @@ final class SolverRun {
             )
             // A held stage that stopped above its target: re-solve it over virtual links
             // (MLUSolver+HeldStage.swift), where holds cannot block a move.
+            // (Within what the stage has left of `maxSweepsPerStage`.)
             if k > 0, !result.atRows, relativeGap(result.mlu, lowerBound: result.bound) > runTarget(k),
-               let refined = refineHeldStage(k, caps: Array(caps.prefix(k)), top: result.mlu, bound: result.bound, target: runTarget(k)) {
+               let refined = refineHeldStage(k, caps: Array(caps.prefix(k)), top: result.mlu, bound: result.bound, target: runTarget(k), budget: options.maxSweepsPerStage - result.sweeps) {
                 result.mlu = refined.mlu
                 result.bound = max(result.bound, refined.bound)
                 result.sweeps += refined.sweeps
