@@ -83,6 +83,7 @@ import Testing
         (#"{"demands": [{"split": [1, 0, 0]}, {"split": [1, 0]}, {"split": [1]}, {"split": []}], "priorities": [{"priority": 0, "certificate": {"y": {"Z": 1}}}]}"#, #"priorities[0].certificate.y: unknown link "Z""#),
         (#"{"demands": [{"split": [1, 0, 0]}, {"split": [1, 0]}, {"split": [1]}, {"split": []}], "priorities": [{"priority": 1, "certificate": {"y": {"A": 1}, "z": [{"A": -1}]}}]}"#, "priorities[0].certificate.z[0].A: expected a weight ≥ 0"),
         (#"{"demands": [{"split": [1, 0, 0]}, {"split": [1, 0]}, {"split": [1]}, {"split": []}]} x"#, "unexpected 'x' after the answer"),
+        (#"{"asked_gap": -0.01, "demands": []}"#, "asked_gap: a gap must be ≥ 0, got -0.01"),
     ])
     func whatDoesNotFitIsNamed(_ text: String, _ expected: String) throws {
         let p = try SolveProblemParser.parse(Self.problemText)

@@ -91,7 +91,7 @@ private struct AnswerScanner: JSONScanning {
                     starts.append(splits.count)
                 }
             case "asked_gap":
-                asked = try s.number()
+                asked = try s.nonNegative("a gap")
             case "priorities":
                 try s.elements("an array of priorities") { s, _ throws(SolveInputError) in
                     var priority: Int?
