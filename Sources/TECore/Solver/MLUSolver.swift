@@ -27,9 +27,7 @@ public enum MLUSolver {
         // sweeps cannot certify that stage, and a cold solve doubled the cost for an answer no
         // better (wan-300-tight seed 63 after ±5%: warm 2.06% after 266 sweeps, then 415 cold
         // sweeps to 2.07%; `runTarget`).
-        let missed = run.abandoned || answer.stages.contains { stage in
-            stage.gap > options.gap + 1e-12 && (warmStart?.missedGaps[stage.priority].map { $0 <= options.gap + 1e-12 } ?? true)
-        }
+        let missed = run.abandoned || answer.stages.contains { $0.gap > options.gap + 1e-12 && run.previousMiss($0.priority) == nil }
         guard used, warmGap > options.gap + 1e-12, missed else { return answer }
         // A warm start never costs quality: one that stopped above the asked gap (a stage that
         // stalled where the previous answer's flows led it) is solved again cold, and the answer
@@ -501,7 +499,8 @@ final class SolverRun {
         var atRows = false
     }
 
-    /// Stage `k`'s bound `bound` (its certificate's, with z rows `z`, under `caps`) restated under
+    /// Stage `k`'s bound `bound` (its certificate's, with z rows `z`: missing rows are 0; under
+    /// `caps`) restated under
     /// the earlier priorities' MLUs in the final answer, M_j: the bound is affine in the holds
     /// (−Σ_e z_j,e per unit of H_j), so it becomes bound + Σ_j (H_j − M_j)·Σ_e z_j,e. It bounds
     /// the MLU of priorities ≤ k over the splits that keep each earlier priority at or below the
@@ -514,9 +513,10 @@ final class SolverRun {
     /// z on that row weighing 8.2; restated under the MLUs at the end, 0.017%.)
     func restatedAtFinalRows(_ k: Int, bound: Double, caps: [Double], z: [Double], finalMLU: [Double]) -> Double? {
         let E = linkCount
-        guard k > 0, caps.count >= k, finalMLU.count >= k, z.count >= k * E, bound > 0, bound.isFinite else { return nil }
+        guard k > 0, caps.count >= k, finalMLU.count >= k, bound > 0, bound.isFinite else { return nil }
         var restated = bound
-        for j in 0..<k {
+        // (z rows beyond those given are 0.)
+        for j in 0..<min(k, z.count / max(1, E)) {
             var sum = 0.0
             for e in 0..<E where invCap[e] > 0 && z[j * E + e] > 0 { sum += z[j * E + e] }
             guard sum > 0 else { continue }
@@ -533,9 +533,7 @@ final class SolverRun {
     /// or where it is not higher.
     func boundAtRows(_ k: Int, bound: Double, caps: [Double]) -> Double? {
         guard k > 0, k == levels.count - 1 else { return nil }
-        let E = linkCount
-        let z = holdZ.count >= k * E ? holdZ : holdZ + [Double](repeating: 0, count: k * E - holdZ.count)
-        return restatedAtFinalRows(k, bound: bound, caps: caps, z: z, finalMLU: (0..<k).map(rowMLU))
+        return restatedAtFinalRows(k, bound: bound, caps: caps, z: holdZ, finalMLU: (0..<k).map(rowMLU))
     }
 
     /// How far a later stage may raise an earlier stage's MLU (relative): `holdSlack` where set;
@@ -565,8 +563,14 @@ final class SolverRun {
     /// better).
     func runTarget(_ k: Int) -> Double {
         let target = stageTarget(k)
-        guard let previous = previousGaps[levels[k]], previous > options.gap, previous.isFinite else { return target }
+        guard let previous = previousMiss(levels[k]), previous.isFinite else { return target }
         return max(target, previous)
+    }
+
+    /// The gap a warm start's previous answer stopped `priority` at, where that answer missed
+    /// its asked gap and the gap is above the one asked now; nil otherwise.
+    func previousMiss(_ priority: Int) -> Double? {
+        previousGaps[priority].flatMap { $0 > options.gap + 1e-12 ? $0 : nil }
     }
 
     /// The MLU of row `j` (priorities ≤ stage j's, plus the loads) as the flows stand.

@@ -79,6 +79,12 @@ public struct WarmStart: Sendable, Equatable {
         self.stageLinkFlow = stageLinkFlow
     }
 
+    /// The priorities of `gaps` (priority → certified gap) that stopped above `asked`, the gap
+    /// their solve asked for; none when that is not known.
+    static func missedGaps(_ gaps: [Int: Double], asked: Double?) -> [Int: Double] {
+        asked.map { asked in gaps.filter { $0.value > asked + 1e-12 } } ?? [:]
+    }
+
     public init(_ solution: SolveSolution) {
         splits = solution.split
         smoothing = Dictionary(solution.stages.map { ($0.priority, $0.smoothing) }, uniquingKeysWith: { a, _ in a })
@@ -91,11 +97,8 @@ public struct WarmStart: Sendable, Equatable {
         var holds: [Int: [Double]] = [:]
         for (stage, z) in zip(solution.stages, solution.holdDuals) where !z.isEmpty { holds[stage.priority] = z }
         holdDuals = holds
-        var missed: [Int: Double] = [:]
-        if let asked = solution.askedGap {
-            for stage in solution.stages where stage.gap > asked + 1e-12 { missed[stage.priority] = stage.gap }
-        }
-        missedGaps = missed
+        let gaps = Dictionary(solution.stages.map { ($0.priority, $0.gap) }, uniquingKeysWith: { a, _ in a })
+        missedGaps = Self.missedGaps(gaps, asked: solution.askedGap)
         structure = solution.structure
         flows = solution.flow
         stageLinkFlow = solution.stageLinkFlow

@@ -148,8 +148,7 @@ private struct AnswerScanner: JSONScanning {
         }
         if let misfit { throw misfit }
         // The priorities that stopped above the gap their solve asked for (none without `asked_gap`).
-        let missed = asked.map { asked in gaps.filter { $0.value > asked + 1e-12 } } ?? [:]
-        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds, missedGaps: missed)
+        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds, missedGaps: WarmStart.missedGaps(gaps, asked: asked))
     }
 
     /// `{LINK: weight, ...}` as one weight per link of the problem (0 where not named).
