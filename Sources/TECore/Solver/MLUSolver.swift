@@ -998,7 +998,15 @@ final class SolverRun {
                 // (wan-300-tight after ±5%, seed 34: the sweep took the last stage's MLU from
                 // 0.9436 to 0.9405, bound 0.9306; at the rounds' μ it went back to 0.9434 and
                 // took 9 more sweeps of 6,000 demands; now 1 more, 6.4× → 32×).
-                nextMu = min(coldMu, restrictedMu)
+                // Nor coarser than needed to close what is left: a smoothing error of half the
+                // target, or of half the excess over the bound where that is more. A μ whose
+                // error alone is above the target certifies nothing, and each halving back down
+                // costs a sweep (seed 60's fattree-k16-tight-8k after ±5%: the last stage's
+                // rounds ended at μ = 0.0043, an error of 3.3% against a target of 1%; three
+                // halvings, 8 sweeps and 9.2× in all; from μ = 0.0010, 5 sweeps and 35×. Over
+                // its seeds 49–72, 16 → 19 warm re-solves ≥ 10×; seeds 1–24, 23 → 24).
+                let closing = max(muFloor(target, top: top, logE: logE, errorShare: 1.0 / 2), (top - bestBound) / (2 * logE))
+                nextMu = max(mu, min(coldMu, restrictedMu, closing))
             } else if warm, mu < coldMu, mu * 2 < halvedFrom, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
                 // move lifts a link by at most μ, and the bound did not rise): coarsen μ, but
