@@ -795,6 +795,8 @@ final class SolverRun {
         // The finest μ the stage has been halved from (balanced there, or stuck): crawling never
         // coarsens μ back to it.
         var halvedFrom = Double.infinity
+        // The sweep after which the stage took the closing μ below the rounds' (see below).
+        var closedAt: Int?
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -1005,8 +1007,18 @@ final class SolverRun {
                 // rounds ended at μ = 0.0043, an error of 3.3% against a target of 1%; three
                 // halvings, 8 sweeps and 9.2× in all; from μ = 0.0010, 5 sweeps and 35×. Over
                 // its seeds 49–72, 16 → 19 warm re-solves ≥ 10×; seeds 1–24, 23 → 24).
+                // If the sweep at that μ then crawls (closes under 5% of the gap), the rounds' μ
+                // after all, below.
                 let closing = max(muFloor(target, top: top, logE: logE, errorShare: 1.0 / 2), (top - bestBound) / (2 * logE))
                 nextMu = max(mu, min(coldMu, restrictedMu, closing))
+                if nextMu < restrictedMu { closedAt = sweeps }
+            } else if let restrictedMu, let closedAt, sweeps == closedAt + 1, gap > previousGap * 0.95, mu < restrictedMu {
+                // The μ that closes the gap crawls: moves lift a link by at most μ, and where the
+                // rounds left many links near the top the stage needs the rounds' μ to move
+                // (seed 7's wan-300-tight, cycles 4 and 6 of its chain: at the closing μ the gap
+                // went 1.28% → 1.26% → 1.23% a sweep, and the cycles took 29 and 38 sweeps; 22
+                // and 18 at the rounds' μ, and so with this return).
+                nextMu = min(coldMu, restrictedMu)
             } else if warm, mu < coldMu, mu * 2 < halvedFrom, gap > 2 * target, gap > previousGap * 0.95, smoothedGap > 16 * mu * logE {
                 // Crawling: far above the target, and the last sweep barely closed the gap (each
                 // move lifts a link by at most μ, and the bound did not rise): coarsen μ, but
