@@ -351,52 +351,94 @@ import Testing
         #expect(warm.sweeps < 200, "\(warm.sweeps) sweeps")
     }
 
-    /// `tectl-bench solve-random` seed 1034 (one priority, 20 links, 10 demands) after every
-    /// volume changed by up to ±5%. Warm, a stage stalls at a certified gap of 2.39%, where a
-    /// cold solve certifies 0.95%. A warm start never costs quality: the answer is the cold
-    /// solve's, says so in a note, and counts both solves' sweeps. (Without the restricted LP:
-    /// with it, that warm stage certifies 0.73% and needs no cold solve.)
+    /// `tectl-bench solve-random` seed 1139 (three priorities, 20 links, 50 demands) after every
+    /// volume changed by up to ±5%, solved by sweeps alone (no exact stage, no restricted LP).
+    /// Warm, a stage stops above the asked gap, where a cold solve certifies within it. A warm
+    /// start never costs quality: the answer is the cold solve's, says so in a note, and counts
+    /// both solves' sweeps. (Seed 1034 showed this until a warm stage's closing smoothing let
+    /// its warm run certify 0.79%; on seed 1139 it is that smoothing that leaves the warm run
+    /// short, where at the rounds' μ it certified.)
     @Test func aWarmStartThatStopsAboveTheGapIsSolvedAgainCold() throws {
         let text = """
         {"links": [
-          {"name": "l0", "capacity": 152.338, "load": 0.0},
-          {"name": "l1", "capacity": 1.0, "load": 0.0},
-          {"name": "l2", "capacity": 17.833, "load": 0.0},
-          {"name": "l3", "capacity": 152.338, "load": 0.0},
-          {"name": "l4", "capacity": 1.0, "load": 0.0},
-          {"name": "l5", "capacity": 28.703, "load": 0.0},
-          {"name": "l6", "capacity": 11.692, "load": 0.0},
-          {"name": "l7", "capacity": 1.0, "load": 0.0},
-          {"name": "l8", "capacity": 10.434, "load": 0.0},
-          {"name": "l9", "capacity": 155.103, "load": 0.0},
-          {"name": "l10", "capacity": 6.728, "load": 0.0},
-          {"name": "l11", "capacity": 13.26, "load": 2.443},
-          {"name": "l12", "capacity": 152.338, "load": 0.0},
-          {"name": "l13", "capacity": 1.0, "load": 0.0},
-          {"name": "l14", "capacity": 170.696, "load": 0.0},
-          {"name": "l15", "capacity": 26.646, "load": 0.0},
-          {"name": "l16", "capacity": 1.0, "load": 0.343},
-          {"name": "l17", "capacity": 1.0, "load": 0.0},
-          {"name": "l18", "capacity": 1.0, "load": 0.0},
-          {"name": "l19", "capacity": 16.407, "load": 0.929}
+          {"name": "l0", "capacity": 100.0, "load": 0.0},
+          {"name": "l1", "capacity": 25.0, "load": 0.0},
+          {"name": "l2", "capacity": 10.0, "load": 0.574},
+          {"name": "l3", "capacity": 10.0, "load": 0.0},
+          {"name": "l4", "capacity": 400.0, "load": 144.108},
+          {"name": "l5", "capacity": 40.0, "load": 0.0},
+          {"name": "l6", "capacity": 10.0, "load": 0.0},
+          {"name": "l7", "capacity": 25.0, "load": 0.0},
+          {"name": "l8", "capacity": 40.0, "load": 1.54},
+          {"name": "l9", "capacity": 40.0, "load": 0.0},
+          {"name": "l10", "capacity": 100.0, "load": 0.0},
+          {"name": "l11", "capacity": 400.0, "load": 0.0},
+          {"name": "l12", "capacity": 40.0, "load": 0.0},
+          {"name": "l13", "capacity": 400.0, "load": 0.0},
+          {"name": "l14", "capacity": 10.0, "load": 0.0},
+          {"name": "l15", "capacity": 100.0, "load": 0.0},
+          {"name": "l16", "capacity": 25.0, "load": 0.0},
+          {"name": "l17", "capacity": 100.0, "load": 0.0},
+          {"name": "l18", "capacity": 40.0, "load": 0.0},
+          {"name": "l19", "capacity": 400.0, "load": 0.0}
         ],
         "demands": [
-          {"name": "d0", "volume": 7.041, "priority": 0, "paths": [["l15", "l17"], ["l12", "l16"], ["l2"], ["l2", "l14", "l7"], ["l0", "l12", "l5"], ["l13"], ["l3", "l8", "l2"]]},
-          {"name": "d1", "volume": 9.927, "priority": 0, "paths": [["l9"], ["l2", "l19", "l15", "l8"], ["l13", "l16", "l9", "l11"], ["l4", "l11", "l14", "l15"], ["l13"], ["l4", "l6", "l2", "l18", "l14"], ["l14", "l9", "l5", "l7"]]},
-          {"name": "d2", "volume": 6.933, "priority": 0, "paths": [["l9", "l16", "l4"], ["l0", "l15", "l2"], ["l5", "l14", "l15", "l11"], ["l0", "l13"], ["l8", "l1", "l5", "l0"], ["l12", "l15", "l11", "l17", "l8"], ["l2", "l9", "l15", "l18", "l1"], ["l17", "l19", "l8", "l2"]]},
-          {"name": "d3", "volume": 8.493, "priority": 0, "paths": [["l16", "l7", "l4"], ["l5"], ["l8", "l14", "l19"], ["l2"], ["l8", "l15", "l16", "l1", "l10"], ["l5", "l15", "l6"], ["l17", "l3", "l13", "l19", "l4"]]},
-          {"name": "d4", "volume": 5.683, "priority": 0, "paths": [["l11", "l10", "l19"]]},
-          {"name": "d5", "volume": 2.631, "priority": 0, "paths": [["l1", "l4", "l7", "l13", "l15"], ["l5", "l6", "l9", "l14"], ["l5", "l7", "l6", "l13"]]},
-          {"name": "d6", "volume": 9.253, "priority": 0, "paths": [["l5"]]},
-          {"name": "d7", "volume": 0.718, "priority": 0, "paths": [["l14", "l1"], ["l8", "l14", "l17", "l7", "l6"], ["l11", "l19", "l9", "l13", "l3"], ["l5"], ["l10"]]},
-          {"name": "d8", "volume": 7.903, "priority": 0, "paths": [["l10", "l14", "l16", "l2", "l17"], ["l14", "l11"], ["l8", "l17", "l13", "l5", "l3"], ["l1"], ["l14"], ["l12", "l3"], ["l4", "l11"], ["l14"]]},
-          {"name": "d9", "volume": 144.945, "priority": 0, "paths": [["l13", "l18", "l7"], ["l19", "l10"], ["l3", "l0", "l14", "l12", "l9"], ["l16", "l6", "l9"], ["l14", "l3"], ["l16", "l1", "l9", "l4", "l18"], ["l2"], ["l15", "l14"]]}
+          {"name": "d0", "volume": 4.237, "priority": 1, "paths": [["l2", "l16", "l7", "l4"], ["l5"], ["l8", "l14", "l19"], ["l2"], ["l8", "l15", "l16", "l1", "l10"], ["l5", "l15", "l6"]]},
+          {"name": "d1", "volume": 1.983, "priority": 0, "paths": [["l19", "l4", "l16", "l8"], ["l4"], ["l11", "l10", "l19"], ["l19", "l14"], ["l4", "l1"], ["l4", "l7", "l13", "l15", "l18"], ["l6"], ["l14", "l18", "l5", "l7", "l6"]]},
+          {"name": "d2", "volume": 7.409, "priority": 0, "paths": [["l15", "l5", "l11", "l2", "l0"], ["l14", "l1"], ["l8", "l14", "l17", "l7", "l6"], ["l11", "l19", "l9", "l13", "l3"], ["l5"], ["l10"]]},
+          {"name": "d3", "volume": 7.903, "priority": 0, "paths": [["l10", "l14", "l16", "l2", "l17"], ["l14", "l11"], ["l8", "l17", "l13", "l5", "l3"], ["l1"], ["l14"], ["l12", "l3"], ["l4", "l11"], ["l14"]]},
+          {"name": "d4", "volume": 144.945, "priority": 0, "paths": [["l13", "l18", "l7"], ["l19", "l10"], ["l3", "l0", "l14", "l12", "l9"], ["l16", "l6", "l9"], ["l14", "l3"], ["l16", "l1", "l9", "l4", "l18"], ["l2"], ["l15", "l14"]]},
+          {"name": "d5", "volume": 1.855, "priority": 0, "paths": [["l17", "l8", "l10", "l4"], ["l2", "l16", "l1"], ["l17", "l1", "l12", "l6"]]},
+          {"name": "d6", "volume": 3.189, "priority": 1, "paths": [["l16"], ["l12", "l3"], ["l18", "l14", "l11"], ["l18", "l19", "l4", "l15"], ["l10", "l13", "l9", "l7"], ["l2", "l9"]]},
+          {"name": "d7", "volume": 5.108, "priority": 0, "paths": [["l19", "l3", "l18", "l9", "l2"], ["l13", "l15", "l3", "l17", "l14"], ["l6", "l1", "l10", "l16"], ["l10", "l4"], ["l12", "l6"]]},
+          {"name": "d8", "volume": 8.982, "priority": 1, "paths": [["l10", "l16", "l13", "l17"], ["l1"], ["l8", "l5", "l16"], ["l8", "l11"], ["l9", "l10", "l4", "l12", "l19"]]},
+          {"name": "d9", "volume": 3.333, "priority": 0, "paths": [["l5", "l14", "l18"], ["l5", "l14", "l18", "l11"]]},
+          {"name": "d10", "volume": 4.16, "priority": 1, "paths": [["l8", "l17", "l19", "l4"], ["l8", "l13", "l19"]]},
+          {"name": "d11", "volume": 3.308, "priority": 0, "paths": [["l15", "l8", "l16", "l1"]]},
+          {"name": "d12", "volume": 2.138, "priority": 1, "paths": [["l13", "l4", "l6", "l19"]]},
+          {"name": "d13", "volume": 1.015, "priority": 0, "paths": [["l9", "l12"], ["l11", "l2", "l10", "l8", "l7"], ["l3", "l14", "l0", "l17"], ["l5", "l16", "l18", "l8"], ["l12", "l19", "l2", "l4", "l17"]]},
+          {"name": "d14", "volume": 6.862, "priority": 1, "paths": [["l19", "l6"], ["l6", "l12", "l5", "l4"], ["l5", "l15", "l2"]]},
+          {"name": "d15", "volume": 1.354, "priority": 2, "paths": [["l19", "l6", "l8", "l14", "l16"], ["l8", "l9", "l6", "l0"], ["l1", "l16", "l12", "l15", "l4"], ["l12", "l5", "l8"], ["l11", "l1", "l10", "l13", "l18"]]},
+          {"name": "d16", "volume": 0.105, "priority": 1, "paths": [["l4", "l12"]]},
+          {"name": "d17", "volume": 4.885, "priority": 1, "paths": [["l10", "l9", "l17"], ["l10", "l14", "l15", "l17"], ["l17", "l2"], ["l11", "l17"]]},
+          {"name": "d18", "volume": 4.86, "priority": 1, "paths": [["l5", "l13"], ["l19", "l16", "l9", "l8", "l17"], ["l1", "l19", "l13", "l6"], ["l0", "l1", "l8"]]},
+          {"name": "d19", "volume": 0.314, "priority": 0, "paths": [["l18"], ["l6", "l5"], ["l3", "l1", "l7", "l16", "l0"], ["l19", "l6", "l13"], ["l2", "l18", "l8", "l16", "l9"], ["l16"]]},
+          {"name": "d20", "volume": 7.456, "priority": 0, "paths": [["l19"], ["l13", "l17", "l3", "l2", "l16"]]},
+          {"name": "d21", "volume": 2.071, "priority": 0, "paths": [["l3", "l4", "l10"], ["l10", "l14", "l15", "l13"], ["l4", "l18"], ["l10", "l2", "l18", "l6", "l15"], ["l5", "l11", "l16", "l3"], ["l18", "l5", "l6", "l8"]]},
+          {"name": "d22", "volume": 2.614, "priority": 0, "paths": [["l1", "l5"], ["l5", "l6"], ["l15", "l14", "l3", "l2", "l17"], ["l3", "l0", "l10", "l13", "l17"]]},
+          {"name": "d23", "volume": 9.375, "priority": 2, "paths": [["l9"], ["l10"], ["l19", "l2", "l14", "l4"], ["l0", "l12", "l8", "l15", "l14"], ["l15", "l11"], ["l8", "l19", "l2"], ["l7"]]},
+          {"name": "d24", "volume": 3.994, "priority": 0, "paths": [["l2"], ["l10", "l2"], ["l13"], ["l0", "l11", "l10"], ["l0", "l13", "l7", "l17", "l19"], ["l5", "l14"]]},
+          {"name": "d25", "volume": 1.49, "priority": 1, "paths": [["l7", "l10", "l15", "l18"], ["l14", "l9", "l12", "l15", "l17"], ["l14", "l19", "l8", "l16", "l2"], ["l2", "l7"], ["l0", "l10"], ["l12", "l8", "l9"]]},
+          {"name": "d26", "volume": 5.275, "priority": 2, "paths": [["l1", "l12", "l10", "l6"], ["l7", "l12", "l1"]]},
+          {"name": "d27", "volume": 7.795, "priority": 0, "paths": [["l12", "l8", "l0"], ["l6", "l8", "l15"], ["l6"], ["l8", "l5", "l6", "l15"], ["l16", "l8"], ["l1", "l6"]]},
+          {"name": "d28", "volume": 9.75, "priority": 0, "paths": [["l13", "l1"], ["l11", "l2", "l9", "l5", "l3"], ["l15", "l13", "l0"], ["l13", "l5", "l14", "l1"], ["l18", "l1", "l13"]]},
+          {"name": "d29", "volume": 1.912, "priority": 2, "paths": [["l14", "l9", "l13", "l11"], ["l9", "l17", "l16", "l3", "l4"], ["l2"], ["l19", "l10", "l17", "l15"], ["l19", "l11", "l18", "l13"], ["l10", "l8", "l5", "l9"], ["l13"], ["l14", "l16"]]},
+          {"name": "d30", "volume": 4.528, "priority": 2, "paths": [["l7", "l14", "l1", "l11", "l12"], ["l16", "l18", "l0", "l11"], ["l8", "l14", "l13"], ["l3", "l19"], ["l18", "l0", "l12"], ["l0", "l17"]]},
+          {"name": "d31", "volume": 9.759, "priority": 0, "paths": [["l3"], ["l10", "l18", "l19", "l13", "l17"]]},
+          {"name": "d32", "volume": 1.261, "priority": 0, "paths": [["l17", "l6", "l4"], ["l15"], ["l11", "l8", "l2"], ["l11", "l15", "l14", "l2"], ["l2", "l10"], ["l19", "l6", "l18", "l9", "l7"], ["l12"], ["l7", "l16", "l8"]]},
+          {"name": "d33", "volume": 8.684, "priority": 2, "paths": [["l3", "l7", "l6"], ["l18", "l12", "l11", "l8", "l10"], ["l0", "l1", "l19"], ["l19"], ["l7", "l4", "l10", "l8"]]},
+          {"name": "d34", "volume": 5.222, "priority": 0, "paths": [["l15"], ["l4"], ["l18", "l15", "l12", "l1"], ["l8", "l2", "l5"], ["l15", "l11", "l17"], ["l3", "l17", "l2", "l16", "l4"], ["l2", "l10", "l1"], ["l6", "l8", "l11"]]},
+          {"name": "d35", "volume": 47.183, "priority": 1, "paths": [["l11", "l15", "l14"], ["l0", "l2", "l13", "l18"], ["l14"], ["l6", "l4", "l7", "l3", "l16"], ["l13", "l15", "l3"], ["l15", "l5", "l16"]]},
+          {"name": "d36", "volume": 5.516, "priority": 0, "paths": [["l3"], ["l0", "l15"], ["l15", "l8"]]},
+          {"name": "d37", "volume": 172.682, "priority": 2, "paths": [["l18", "l4", "l12", "l10", "l13"], ["l15", "l11", "l8", "l2"], ["l10", "l17"], ["l16", "l11", "l3"], ["l2"], ["l2", "l12", "l19", "l7", "l0"], ["l7", "l4"]]},
+          {"name": "d38", "volume": 0.199, "priority": 0, "paths": [["l16", "l11"], ["l7"], ["l16", "l6", "l19", "l8", "l17"], ["l3", "l9", "l16"], ["l11", "l5", "l6"]]},
+          {"name": "d39", "volume": 6.8, "priority": 0, "paths": [["l16", "l15", "l8"], ["l6"], ["l2", "l6"], ["l7"], ["l1", "l11", "l18", "l16"], ["l5", "l7", "l9", "l18", "l3"], ["l19", "l7", "l2"]]},
+          {"name": "d40", "volume": 192.37, "priority": 0, "paths": [["l1", "l6", "l10"], ["l11"], ["l16", "l11", "l1"]]},
+          {"name": "d41", "volume": 5.432, "priority": 1, "paths": [["l6", "l4", "l7", "l11", "l12"]]},
+          {"name": "d42", "volume": 6.622, "priority": 0, "paths": [["l2", "l8", "l1", "l6"], ["l2", "l16"], ["l17", "l5", "l13", "l6"], ["l4", "l19", "l13"], ["l15", "l9"], ["l8", "l6", "l16", "l9"]]},
+          {"name": "d43", "volume": 3.495, "priority": 2, "paths": [["l4"], ["l14"], ["l5", "l12", "l1", "l6", "l0"], ["l2", "l11", "l6"], ["l1", "l0", "l4", "l19"], ["l15"]]},
+          {"name": "d44", "volume": 8.842, "priority": 2, "paths": [["l12", "l16", "l4", "l10"], ["l16", "l5", "l8", "l2"], ["l10", "l15", "l16"], ["l3", "l1", "l10", "l9"], ["l8", "l15", "l16"], ["l6"]]},
+          {"name": "d45", "volume": 2.021, "priority": 1, "paths": [["l11", "l6", "l5", "l1"], ["l13", "l11", "l5", "l15"], ["l10", "l13", "l18", "l19", "l9"], ["l11", "l8", "l19", "l0"], ["l19", "l7", "l8", "l10", "l16"], ["l11"], ["l3", "l9", "l10", "l13"]]},
+          {"name": "d46", "volume": 2.8, "priority": 2, "paths": [["l14"], ["l4", "l6"], ["l9"], ["l11", "l8", "l14", "l6"], ["l19"], ["l13", "l1"]]},
+          {"name": "d47", "volume": 66.598, "priority": 2, "paths": [["l7", "l3", "l11"], ["l2", "l5"], ["l1", "l11", "l10"], ["l11", "l15"]]},
+          {"name": "d48", "volume": 3.314, "priority": 2, "paths": [["l9", "l5", "l14"]]},
+          {"name": "d49", "volume": 86.644, "priority": 0, "paths": [["l9"], ["l4", "l0", "l18", "l1"], ["l0", "l4", "l17"], ["l11", "l2", "l13", "l7"], ["l16"], ["l16", "l5", "l11"], ["l7", "l1", "l11", "l3", "l17"], ["l15", "l14"]]}
         ]}
         """
         let p = try SolveProblemParser.parse(Array(text.utf8))
         var changed = p
-        changed.volume = [7.033, 9.674, 6.697, 8.769, 5.505, 2.693, 9.329, 0.741, 8.182, 147.612]
-        let options = SolveOptions(restrictedLPLimit: 0)
+        changed.volume = [4.120948, 1.944564, 7.564132, 7.702122, 148.384962, 1.801538, 3.286224, 5.18447, 9.224662, 3.27246, 4.222049, 3.370266, 2.13877, 1.024471, 6.906657, 1.296162, 0.10869, 4.901048, 5.014539, 0.32243, 7.135996, 1.970743, 2.732563, 9.453158, 4.012557, 1.432244, 5.385465, 8.015932, 10.21584, 1.979094, 4.385582, 9.277915, 1.321257, 8.810831, 4.963307, 46.926844, 5.331832, 165.405519, 0.200466, 7.004192, 196.356457, 5.162346, 6.788675, 3.343147, 8.862394, 1.938597, 2.698176, 64.443985, 3.366656, 87.441771]
+        let options = SolveOptions(exactStageLimit: 0, restrictedLPLimit: 0)
         let start = WarmStart(MLUSolver.solve(p, options: options))
         // The warm run alone stops above the asked gap.
         let alone = SolverRun(problem: changed, options: options, warmStart: start).solve(warmStart: start)
@@ -443,6 +485,173 @@ import Testing
         #expect(warm.mlu <= cold.mlu * 1.01, sourceLocation: sourceLocation)
         HoldCertificate.expectCertified(changed, warm, cold: false, sourceLocation: sourceLocation)
         return (warm, cold)
+    }
+
+    /// `solve-random`'s second generator, instance 72 (one priority, 34 links, 109 demands, more
+    /// demand than capacity), after every volume changed by up to ±5%. After the restricted
+    /// rounds and one sweep at half the previous answer's μ, the stage is far from balance and
+    /// goes on at a coarser μ. The rounds' μ was too coarse to certify the target: the stage
+    /// then halved its way back down, 24 sweeps in all. It now goes no coarser than a smoothing
+    /// error of half the target (or of half the excess over its bound): 9.
+    @Test func aWarmStageGoesNoCoarserThanItsGapNeeds() throws {
+        let text = """
+        {"links": [
+          {"name": "e0", "capacity": 100.0, "load": 0.0},
+          {"name": "e1", "capacity": 100.0, "load": 0.0},
+          {"name": "e2", "capacity": 25.0, "load": 0.0},
+          {"name": "e3", "capacity": 400.0, "load": 0.0},
+          {"name": "e4", "capacity": 100.0, "load": 0.92},
+          {"name": "e5", "capacity": 100.0, "load": 0.0},
+          {"name": "e6", "capacity": 400.0, "load": 0.0},
+          {"name": "e7", "capacity": 400.0, "load": 0.0},
+          {"name": "e8", "capacity": 40.0, "load": 0.0},
+          {"name": "e9", "capacity": 400.0, "load": 0.0},
+          {"name": "e10", "capacity": 100.0, "load": 0.0},
+          {"name": "e11", "capacity": 40.0, "load": 0.613},
+          {"name": "e12", "capacity": 40.0, "load": 5.433},
+          {"name": "e13", "capacity": 100.0, "load": 59.766},
+          {"name": "e14", "capacity": 400.0, "load": 0.0},
+          {"name": "e15", "capacity": 100.0, "load": 8.797},
+          {"name": "e16", "capacity": 10.0, "load": 1.649},
+          {"name": "e17", "capacity": 25.0, "load": 0.0},
+          {"name": "e18", "capacity": 40.0, "load": 0.0},
+          {"name": "e19", "capacity": 25.0, "load": 0.0},
+          {"name": "e20", "capacity": 400.0, "load": 0.0},
+          {"name": "e21", "capacity": 100.0, "load": 10.3},
+          {"name": "e22", "capacity": 400.0, "load": 131.781},
+          {"name": "e23", "capacity": 40.0, "load": 11.005},
+          {"name": "e24", "capacity": 25.0, "load": 0.0},
+          {"name": "e25", "capacity": 40.0, "load": 0.0},
+          {"name": "e26", "capacity": 100.0, "load": 0.0},
+          {"name": "e27", "capacity": 400.0, "load": 0.0},
+          {"name": "e28", "capacity": 10.0, "load": 0.0},
+          {"name": "e29", "capacity": 400.0, "load": 109.108},
+          {"name": "e30", "capacity": 100.0, "load": 0.0},
+          {"name": "e31", "capacity": 25.0, "load": 0.0},
+          {"name": "e32", "capacity": 25.0, "load": 7.963},
+          {"name": "e33", "capacity": 10.0, "load": 0.0}
+        ],
+        "demands": [
+          {"name": "d0", "volume": 43.363, "paths": [["e8", "e0", "e15"], ["e30"]]},
+          {"name": "d1", "volume": 10.862, "paths": [["e11"], ["e6", "e13", "e0", "e9"]]},
+          {"name": "d2", "volume": 10.604, "paths": [["e22"]]},
+          {"name": "d3", "volume": 7.086, "paths": [["e25", "e31", "e19", "e20"]]},
+          {"name": "d4", "volume": 20.508, "paths": [["e31", "e4"], ["e19", "e32"]]},
+          {"name": "d5", "volume": 8.045, "paths": [["e25", "e20", "e31"], ["e18", "e0", "e24"], ["e27", "e0", "e11", "e33"], ["e16"], ["e0", "e16", "e12", "e9"]]},
+          {"name": "d6", "volume": 0.902, "paths": [["e12", "e4", "e3", "e9"], ["e15"], ["e6"], ["e23", "e18"]]},
+          {"name": "d7", "volume": 6.355, "paths": [["e0", "e33", "e16"]]},
+          {"name": "d8", "volume": 7.804, "paths": [["e7", "e5", "e28", "e24"], ["e12", "e6"]]},
+          {"name": "d9", "volume": 3.184, "paths": [["e10", "e11", "e5", "e29"], ["e33", "e7", "e31", "e12"], ["e27", "e32", "e13", "e17"], ["e1", "e9", "e3"], ["e5"], ["e5", "e9"]]},
+          {"name": "d10", "volume": 8.887, "paths": [["e8", "e20", "e13", "e26"]]},
+          {"name": "d11", "volume": 20.741, "paths": [["e29", "e22", "e31", "e5"], ["e25", "e4", "e28", "e27"], ["e21", "e12", "e4", "e19"], ["e0", "e5"]]},
+          {"name": "d12", "volume": 0.446, "paths": [["e17"], ["e7", "e5", "e31"], ["e17", "e20"]]},
+          {"name": "d13", "volume": 4.776, "paths": [["e9", "e15"], ["e11", "e0", "e10"], ["e33", "e6", "e13", "e24"], ["e8"]]},
+          {"name": "d14", "volume": 6.814, "paths": [["e17", "e29", "e10", "e14"], ["e23", "e2", "e10"], ["e4"], ["e33", "e3"], ["e31", "e23", "e14"], ["e27"]]},
+          {"name": "d15", "volume": 1.164, "paths": [["e7", "e20"], ["e31", "e9", "e8"], ["e15", "e1", "e29", "e6"], ["e27"], ["e29", "e32", "e31", "e10"], ["e25", "e16"]]},
+          {"name": "d16", "volume": 52.542, "paths": [["e15", "e4", "e10"], ["e6", "e0", "e25"], ["e6", "e33", "e13"], ["e30", "e16", "e17"]]},
+          {"name": "d17", "volume": 9.752, "paths": [["e10", "e0", "e26"], ["e29", "e16"], ["e11"], ["e9"], ["e26"]]},
+          {"name": "d18", "volume": 8.39, "paths": [["e22", "e0", "e26", "e20"], ["e24", "e17", "e6", "e33"]]},
+          {"name": "d19", "volume": 2.168, "paths": [["e11", "e24", "e26"], ["e12", "e25", "e26"], ["e13", "e0", "e11", "e6"], ["e30", "e6"]]},
+          {"name": "d20", "volume": 2.553, "paths": [["e22", "e23", "e9", "e1"], ["e5"], ["e25", "e12", "e11", "e18"]]},
+          {"name": "d21", "volume": 8.009, "paths": [["e5"], ["e28", "e32", "e4"], ["e14", "e20"], ["e11", "e28"]]},
+          {"name": "d22", "volume": 53.723, "paths": [["e13"], ["e16", "e31", "e13", "e22"], ["e11"], ["e7", "e25", "e22"]]},
+          {"name": "d23", "volume": 2.851, "paths": [["e5", "e3", "e4"], ["e33", "e30", "e31"]]},
+          {"name": "d24", "volume": 7.916, "paths": [["e30", "e29"]]},
+          {"name": "d25", "volume": 7.014, "paths": [["e19"], ["e9"], ["e22", "e10", "e20"], ["e9"]]},
+          {"name": "d26", "volume": 1.277, "paths": [["e21", "e30", "e4"], ["e18", "e32", "e23", "e19"], ["e25", "e8", "e23"], ["e32", "e27", "e14", "e30"], ["e19", "e20"], ["e13", "e28", "e21", "e4"]]},
+          {"name": "d27", "volume": 28.824, "paths": [["e3", "e2", "e4", "e24"], ["e10"], ["e11", "e7", "e12", "e19"]]},
+          {"name": "d28", "volume": 7.705, "paths": [["e27"]]},
+          {"name": "d29", "volume": 4.251, "paths": [["e5"], ["e17"], ["e18", "e29", "e24"]]},
+          {"name": "d30", "volume": 5.592, "paths": [["e3", "e14"], ["e11", "e1", "e31", "e13"], ["e2", "e27", "e14"], ["e27", "e4", "e18"]]},
+          {"name": "d31", "volume": 26.627, "paths": [["e1", "e9", "e33"], ["e7", "e31"], ["e15"]]},
+          {"name": "d32", "volume": 12.896, "paths": [["e31", "e4"], ["e15", "e26", "e14"]]},
+          {"name": "d33", "volume": 4.311, "paths": [["e15", "e1", "e22"], ["e5", "e30"], ["e7", "e31"], ["e15", "e5", "e20", "e25"], ["e2"]]},
+          {"name": "d34", "volume": 1.6, "paths": [["e18", "e7", "e24"]]},
+          {"name": "d35", "volume": 13.196, "paths": [["e6", "e33"], ["e11", "e27", "e29", "e14"], ["e18", "e25", "e11", "e20"]]},
+          {"name": "d36", "volume": 75.795, "paths": [["e11", "e29"], ["e26"]]},
+          {"name": "d37", "volume": 8.064, "paths": [["e32", "e15", "e33", "e28"], ["e10"], ["e20", "e0", "e25"]]},
+          {"name": "d38", "volume": 8.728, "paths": [["e16"], ["e5", "e30"]]},
+          {"name": "d39", "volume": 26.224, "paths": [["e18"], ["e5", "e18"], ["e12", "e9", "e13", "e24"]]},
+          {"name": "d40", "volume": 17.134, "paths": [["e15", "e17"], ["e19", "e7", "e31"]]},
+          {"name": "d41", "volume": 7.28, "paths": [["e18", "e7", "e15", "e13"], ["e8", "e17", "e27"], ["e1", "e6", "e13", "e22"], ["e33", "e18", "e27", "e28"], ["e14", "e19", "e4", "e31"], ["e10", "e7", "e27", "e0"]]},
+          {"name": "d42", "volume": 5.582, "paths": [["e21", "e31", "e14"], ["e28"]]},
+          {"name": "d43", "volume": 6.042, "paths": [["e26", "e8", "e31"], ["e26"], ["e15", "e0", "e8"]]},
+          {"name": "d44", "volume": 20.592, "paths": [["e33"], ["e13", "e10", "e27"], ["e16"], ["e6", "e9", "e8"], ["e2", "e23", "e15", "e20"]]},
+          {"name": "d45", "volume": 4.9, "paths": [["e5"], ["e17"], ["e5"], ["e13", "e2", "e3", "e21"], ["e1", "e31"]]},
+          {"name": "d46", "volume": 6.595, "paths": [["e7", "e15"]]},
+          {"name": "d47", "volume": 3.774, "paths": [["e6", "e30"], ["e27", "e29", "e28", "e32"], ["e27", "e7"], ["e1", "e4"], ["e26"], ["e0", "e27", "e22"]]},
+          {"name": "d48", "volume": 2.745, "paths": [["e4", "e7"], ["e1", "e8"], ["e4", "e8", "e23", "e30"]]},
+          {"name": "d49", "volume": 11.19, "paths": [["e1"], ["e19", "e14"], ["e20", "e2"], ["e16", "e5"], ["e5"]]},
+          {"name": "d50", "volume": 8.718, "paths": [["e21", "e27", "e12", "e14"], ["e13", "e10", "e14"], ["e12", "e14"], ["e1", "e30", "e18"], ["e11"], ["e17", "e19", "e12", "e6"]]},
+          {"name": "d51", "volume": 3.739, "paths": [["e11"], ["e13"], ["e9", "e4", "e7", "e8"], ["e10"]]},
+          {"name": "d52", "volume": 10.502, "paths": [["e17"], ["e12", "e7", "e1", "e33"]]},
+          {"name": "d53", "volume": 135.281, "paths": [["e21", "e25", "e9"], ["e19"], ["e27", "e29", "e0", "e12"], ["e33", "e14", "e4", "e29"], ["e20", "e27"], ["e31", "e27", "e2", "e3"]]},
+          {"name": "d54", "volume": 27.183, "paths": [["e4", "e29", "e9"], ["e31", "e18", "e22", "e16"]]},
+          {"name": "d55", "volume": 11.752, "paths": [["e27"]]},
+          {"name": "d56", "volume": 9.451, "paths": [["e29", "e1", "e32", "e5"], ["e20", "e19", "e7"], ["e12", "e3"], ["e18"], ["e33", "e32", "e26"], ["e7", "e10", "e8"]]},
+          {"name": "d57", "volume": 2.555, "paths": [["e17", "e21"], ["e27", "e8"], ["e25"], ["e15", "e22"]]},
+          {"name": "d58", "volume": 1.889, "paths": [["e0", "e1"], ["e22"], ["e28"], ["e24", "e21"], ["e5", "e4", "e1"]]},
+          {"name": "d59", "volume": 19.902, "paths": [["e13", "e1"], ["e29", "e11", "e31", "e14"], ["e5", "e18", "e16"]]},
+          {"name": "d60", "volume": 8.988, "paths": [["e17", "e31"], ["e5", "e18", "e31"], ["e13", "e15", "e24", "e11"], ["e14"], ["e7", "e21", "e8"], ["e17"]]},
+          {"name": "d61", "volume": 11.359, "paths": [["e5", "e15", "e17", "e30"], ["e10"]]},
+          {"name": "d62", "volume": 9.172, "paths": [["e12", "e7"], ["e28", "e9", "e22"], ["e1", "e2", "e3", "e0"], ["e29"], ["e2"], ["e1", "e16", "e17", "e12"]]},
+          {"name": "d63", "volume": 3.881, "paths": [["e17"], ["e22", "e17"], ["e12"], ["e9", "e15", "e19", "e33"], ["e9"]]},
+          {"name": "d64", "volume": 23.175, "paths": [["e27", "e24", "e26", "e16"], ["e13", "e0"], ["e23", "e24", "e19"], ["e14", "e32", "e22", "e31"], ["e3"], ["e0"]]},
+          {"name": "d65", "volume": 6.063, "paths": [["e4"], ["e21", "e25", "e6"]]},
+          {"name": "d66", "volume": 13.192, "paths": [["e19", "e6"], ["e25", "e33", "e17"]]},
+          {"name": "d67", "volume": 9.643, "paths": [["e11", "e26", "e18", "e9"], ["e30"], ["e23"], ["e18", "e28", "e27", "e11"], ["e10", "e32"]]},
+          {"name": "d68", "volume": 10.247, "paths": [["e0"], ["e9", "e11", "e15"], ["e14", "e21"]]},
+          {"name": "d69", "volume": 6.988, "paths": [["e14"]]},
+          {"name": "d70", "volume": 4.878, "paths": [["e27", "e2"], ["e23", "e33", "e24", "e16"]]},
+          {"name": "d71", "volume": 14.237, "paths": [["e33"], ["e15", "e9", "e12", "e23"], ["e17", "e13", "e10"], ["e16", "e25"]]},
+          {"name": "d72", "volume": 22.212, "paths": [["e1", "e21", "e22"]]},
+          {"name": "d73", "volume": 21.91, "paths": [["e15", "e28", "e3", "e21"], ["e24", "e4", "e7"], ["e33", "e23"], ["e11", "e14", "e31", "e15"], ["e7", "e17"]]},
+          {"name": "d74", "volume": 5.165, "paths": [["e15", "e13"], ["e22"], ["e7"], ["e12"], ["e32", "e15", "e7", "e31"], ["e14"]]},
+          {"name": "d75", "volume": 5.868, "paths": [["e15", "e16"]]},
+          {"name": "d76", "volume": 8.449, "paths": [["e3", "e10"]]},
+          {"name": "d77", "volume": 2.088, "paths": [["e18", "e11", "e29"], ["e25"], ["e9", "e25", "e15"], ["e28"]]},
+          {"name": "d78", "volume": 4.3, "paths": [["e22", "e2", "e23", "e15"]]},
+          {"name": "d79", "volume": 36.233, "paths": [["e8"], ["e24", "e17"]]},
+          {"name": "d80", "volume": 20.602, "paths": [["e6", "e22"], ["e29"], ["e27", "e29", "e14", "e0"], ["e5", "e26", "e19"], ["e33", "e17"], ["e25", "e33"]]},
+          {"name": "d81", "volume": 14.611, "paths": [["e30"], ["e10", "e7"], ["e12", "e10"], ["e15", "e6"], ["e19", "e5"]]},
+          {"name": "d82", "volume": 8.884, "paths": [["e30"], ["e32", "e17", "e2"], ["e26", "e4", "e17"], ["e28", "e31", "e12"]]},
+          {"name": "d83", "volume": 2.072, "paths": [["e4", "e12", "e28", "e20"], ["e21", "e4", "e26", "e16"]]},
+          {"name": "d84", "volume": 5.826, "paths": [["e24"], ["e6", "e10", "e20", "e8"], ["e17", "e12"], ["e15"]]},
+          {"name": "d85", "volume": 3.015, "paths": [["e0"], ["e5", "e1", "e20"], ["e33", "e29", "e30"], ["e2"], ["e23", "e29"]]},
+          {"name": "d86", "volume": 2.216, "paths": [["e22", "e0", "e2", "e5"], ["e31", "e23", "e18", "e4"], ["e26", "e7"], ["e11", "e2", "e27"]]},
+          {"name": "d87", "volume": 40.16, "paths": [["e7", "e6", "e25", "e29"], ["e14", "e7", "e11", "e12"], ["e30", "e32", "e0", "e9"], ["e26"], ["e23", "e9", "e31", "e13"], ["e12"]]},
+          {"name": "d88", "volume": 12.738, "paths": [["e5", "e3", "e8"], ["e10", "e5", "e1"], ["e32"], ["e1", "e31"]]},
+          {"name": "d89", "volume": 4.144, "paths": [["e11", "e5", "e2", "e32"]]},
+          {"name": "d90", "volume": 1.647, "paths": [["e1"], ["e3"], ["e18", "e30"], ["e0", "e18", "e31", "e9"]]},
+          {"name": "d91", "volume": 7.334, "paths": [["e17"], ["e33", "e9"]]},
+          {"name": "d92", "volume": 1.919, "paths": [["e8", "e11"], ["e23"]]},
+          {"name": "d93", "volume": 59.845, "paths": [["e9", "e27", "e24"], ["e22", "e6", "e11", "e20"], ["e0", "e6", "e1", "e17"], ["e0", "e5", "e28", "e23"]]},
+          {"name": "d94", "volume": 4.722, "paths": [["e9", "e5", "e33", "e22"], ["e19", "e30", "e6"], ["e32", "e26", "e29"], ["e0", "e22"], ["e29", "e1", "e31"], ["e2", "e16", "e24"]]},
+          {"name": "d95", "volume": 0.546, "paths": [["e13", "e0"], ["e23"]]},
+          {"name": "d96", "volume": 39.348, "paths": [["e23", "e17", "e22"], ["e21", "e18"], ["e3", "e12", "e13"], ["e12", "e22", "e11", "e16"], ["e11"]]},
+          {"name": "d97", "volume": 4.052, "paths": [["e24", "e33"], ["e15"], ["e4", "e29", "e3"]]},
+          {"name": "d98", "volume": 6.311, "paths": [["e7"], ["e19"], ["e24", "e15", "e3", "e20"]]},
+          {"name": "d99", "volume": 2.39, "paths": [["e9"]]},
+          {"name": "d100", "volume": 28.353, "paths": [["e18", "e10", "e2", "e6"], ["e29", "e13", "e20", "e15"]]},
+          {"name": "d101", "volume": 5.688, "paths": [["e28"]]},
+          {"name": "d102", "volume": 10.495, "paths": [["e1"]]},
+          {"name": "d103", "volume": 1.419, "paths": [["e31", "e26", "e3"], ["e28", "e10", "e19"], ["e1", "e16", "e23"], ["e16", "e11"], ["e9"], ["e12", "e31"]]},
+          {"name": "d104", "volume": 11.349, "paths": [["e29"], ["e12"], ["e33", "e31"], ["e33"], ["e32", "e9", "e12"]]},
+          {"name": "d105", "volume": 8.096, "paths": [["e9", "e6", "e30", "e7"], ["e29"], ["e6", "e25", "e8"], ["e25", "e32", "e18", "e21"], ["e2", "e30"], ["e28", "e26", "e9", "e6"]]},
+          {"name": "d106", "volume": 7.095, "paths": [["e20", "e33", "e30"], ["e0", "e15", "e22", "e3"]]},
+          {"name": "d107", "volume": 7.893, "paths": [["e8", "e6"], ["e23"], ["e3", "e9", "e23", "e16"], ["e28", "e32", "e15"], ["e4", "e14", "e32", "e33"]]},
+          {"name": "d108", "volume": 11.731, "paths": [["e2", "e32"], ["e20", "e31", "e4"], ["e9", "e8", "e29", "e7"], ["e15", "e7"], ["e11", "e29", "e9", "e16"], ["e27", "e4", "e11", "e14"]]}
+        ]}
+        """
+        let p = try SolveProblemParser.parse(Array(text.utf8))
+        var changed = p
+        changed.volume = [41.332126, 11.371215, 10.280478, 7.436335, 21.424182, 7.850855, 0.903467, 6.290357, 7.733537, 3.276236, 9.178254, 20.236038, 0.447959, 4.864838, 6.87796, 1.119938, 51.969894, 9.745061, 8.745822, 2.237902, 2.597632, 7.832951, 56.08003, 2.7738, 7.787624, 6.773396, 1.288366, 29.676142, 7.860498, 4.390095, 5.705201, 27.034783, 12.575516, 4.508667, 1.678478, 13.502988, 79.561968, 8.373295, 9.057279, 26.897482, 17.668251, 7.419063, 5.374146, 6.245801, 20.288109, 4.9704, 6.858352, 3.771471, 2.68198, 11.249665, 9.045563, 3.866442, 11.020644, 140.798037, 28.011709, 11.734197, 9.151106, 2.665577, 1.801815, 20.791721, 9.113168, 11.059165, 8.865664, 3.965195, 22.183784, 6.021193, 12.673136, 9.290902, 9.992293, 7.094693, 4.647238, 14.74048, 22.501237, 21.38052, 5.27578, 5.611597, 8.240636, 2.088816, 4.45232, 36.867881, 19.653802, 15.281406, 8.576607, 2.006636, 5.871348, 2.885475, 2.196267, 39.00157, 12.675068, 4.081582, 1.633972, 7.216653, 1.915132, 60.785992, 4.684366, 0.547575, 38.547875, 4.010409, 6.044573, 2.379944, 28.364849, 5.494311, 10.303319, 1.426999, 11.333113, 8.20212, 6.921801, 8.145479, 11.319088]
+        let first = MLUSolver.solve(p)
+        let warm = MLUSolver.solve(changed, warmStart: WarmStart(first))
+        #expect(warm.gap <= 0.01 + 1e-9, "gap \(warm.gap)")
+        #expect(warm.sweeps <= 12, "\(warm.sweeps) sweeps")
+        #expect(!warm.notes.contains { $0.kind == .warmStartDiscarded })
+        HoldCertificate.expectCertified(changed, warm, cold: false)
     }
 
     /// `tectl-bench solve-random` seed 1066 (one priority, 20 links, 10 demands) after every
