@@ -123,6 +123,11 @@ final class SolverRun {
     /// The hold multipliers z (flat rows j < k, normalized like `dual`) of the certificate in
     /// `dual`; empty: none (the plain bound). See MLUSolver+HoldBound.swift.
     var holdZ: [Double] = []
+    /// The previous answer's certificate as the current stage re-evaluated it at its start
+    /// (bound under the stage's holds, y, z rows, per-demand costs); nil where it had none. The
+    /// final figures restate it beside the stage's own (`restatedAtFinalRows`) and keep the
+    /// higher: restated under the reported MLUs, the two can change places.
+    var warmCertificate: (bound: Double, y: [Double], z: [Double], costs: [Double])?
     var holdSearch = HoldSearch()
     /// Moves of the last sweep that only a forward cap (a later stage's row, in a warm start)
     /// held to under half their step.
@@ -288,6 +293,7 @@ final class SolverRun {
         var stageCosts: [[Double]] = []
         var stageHolds: [[Double]] = []
         var stageHoldCaps: [[Double]] = []
+        var stageWarm: [(bound: Double, y: [Double], z: [Double], costs: [Double])?] = []
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
         let costsFit = reusedBuffers || (warmStart.map { $0.structure == structure } ?? false)
         // A warm start keeps every stage's row from the start: a move made for stage k must not
@@ -375,6 +381,7 @@ final class SolverRun {
             let exact = trial != nil ? nil : activeCount == 0 ? loadOnlyStage(k).map { ($0, Array(caps.prefix(k))) }
                 : exactLinks.flatMap { exactStage(k, held: Array(stageMLU.prefix(k)), links: $0) }
             if let exact { caps.replaceSubrange(0..<k, with: exact.holds) }
+            warmCertificate = nil
             var result = trial ?? exact?.result ?? runStage(
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
                 warmHold: warmStart?.holdDuals[levels[k]],
@@ -383,6 +390,7 @@ final class SolverRun {
                 // stage's, so the number does not carry over; its dual is re-priced below.)
                 previousBound: k > 0 && !previousExact ? stageBound[k - 1] : 0
             )
+            stageWarm.append(trial == nil && exact == nil ? warmCertificate : nil)
             // A held stage that stopped above its target: re-solve it over virtual links
             // (MLUSolver+HeldStage.swift), where holds cannot block a move.
             // (Within what the stage has left of `maxSweepsPerStage`.)
@@ -424,9 +432,23 @@ final class SolverRun {
             let m = finalMLU[k]
             // The certificate restated under the earlier priorities' final MLUs where that bounds
             // higher (`restatedAtFinalRows`).
+            let runHolds = k < stageHoldCaps.count ? stageHoldCaps[k] : []
             if k < stageHoldCaps.count, k < stageHolds.count, let restated = restatedAtFinalRows(k, bound: stageBound[k], caps: stageHoldCaps[k], z: stageHolds[k], finalMLU: finalMLU) {
                 stageBound[k] = restated
                 stageHoldCaps[k] = Array(finalMLU.prefix(k))
+            }
+            // The previous answer's certificate, restated the same way, where it now bounds
+            // higher: the stage kept the better of the two under its own holds, and restated under
+            // the reported MLUs the one with more weight on the held rows can pass the other.
+            if k < stageWarm.count, k < stageDuals.count, k < stageHolds.count, k < stageCosts.count, let w = stageWarm[k], w.z.isEmpty || w.z.count == k * E {
+                let restated = restatedAtFinalRows(k, bound: w.bound, caps: runHolds, z: w.z, finalMLU: finalMLU)
+                if (restated ?? w.bound) > stageBound[k] {
+                    stageBound[k] = restated ?? w.bound
+                    stageHoldCaps[k] = restated != nil ? Array(finalMLU.prefix(k)) : runHolds
+                    stageDuals[k] = w.y
+                    stageHolds[k] = w.z
+                    stageCosts[k] = w.costs
+                }
             }
             // A later stage may lower this row below the bound certified under this stage's
             // holds (it lets the rows before it rise within their slack): the bound printed is
@@ -665,6 +687,7 @@ final class SolverRun {
         var bestBound = previousBound
         bestCostValid = false
         var warmCertified = false
+        warmCertificate = nil
         // The previous answer's certificate, re-evaluated on this instance: its link weights are
         // still a valid dual (any y ≥ 0 is), and after a small change a nearly optimal one. With
         // the same structure its per-demand path costs are unchanged: only volumes and loads are
@@ -673,6 +696,13 @@ final class SolverRun {
             let stored = warmCosts.map { $0.count == demandCount } ?? false
             // With hold multipliers z: the hold-aware bound under this run's holds (MLU+HoldBound).
             let b = certificateBound(k, y: warmDual, z: warmHold ?? [], holds: Array(caps.prefix(k)), costs: stored ? warmCosts : nil)
+            // (Normalized y only: the stored certificate is y, z and costs as they are.)
+            var ySum = 0.0
+            for e in 0..<E where invCap[e] > 0 { ySum += warmDual[e] }
+            if b > 0, b.isFinite, abs(ySum - 1) <= 1e-12, trial == nil {
+                let costs = stored ? (warmCosts ?? []) : Array(UnsafeBufferPointer(start: passCost, count: demandCount))
+                warmCertificate = (b, warmDual, warmHold ?? [], costs)
+            }
             // ≥: a later stage often keeps an earlier stage's bound (the same dual certifies both).
             if b > 0, b >= bestBound {
                 bestBound = b
