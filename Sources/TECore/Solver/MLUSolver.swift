@@ -127,7 +127,8 @@ final class SolverRun {
     /// (bound under the stage's holds, y, z rows, per-demand costs); nil where it had none. The
     /// final figures restate it beside the stage's own (`restatedAtFinalRows`) and keep the
     /// higher: restated under the reported MLUs, the two can change places.
-    var warmCertificate: (bound: Double, y: [Double], z: [Double], costs: [Double])?
+    var warmCertificate: StoredCertificate?
+    typealias StoredCertificate = (bound: Double, y: [Double], z: [Double], costs: [Double])
     var holdSearch = HoldSearch()
     /// Moves of the last sweep that only a forward cap (a later stage's row, in a warm start)
     /// held to under half their step.
@@ -293,7 +294,7 @@ final class SolverRun {
         var stageCosts: [[Double]] = []
         var stageHolds: [[Double]] = []
         var stageHoldCaps: [[Double]] = []
-        var stageWarm: [(bound: Double, y: [Double], z: [Double], costs: [Double])?] = []
+        var stageWarm: [StoredCertificate?] = []
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
         let costsFit = reusedBuffers || (warmStart.map { $0.structure == structure } ?? false)
         // A warm start keeps every stage's row from the start: a move made for stage k must not
@@ -1035,7 +1036,7 @@ final class SolverRun {
                 // error alone is above the target certifies nothing, and each halving back down
                 // costs a sweep (seed 60's fattree-k16-tight-8k after ±5%: the last stage's
                 // rounds ended at μ = 0.0043, an error of 3.3% against a target of 1%; three
-                // halvings, 8 sweeps and 9.2× in all; from μ = 0.0010, 5 sweeps and 35×. Over
+                // halvings, 8 sweeps and 9.2× in all; from μ = 0.0008, 5 sweeps and 36×. Over
                 // its seeds 49–72, 16 → 19 warm re-solves ≥ 10×; seeds 1–24, 23 → 24).
                 // If the sweep at that μ then crawls (closes under 5% of the gap), the rounds' μ
                 // after all, below.
