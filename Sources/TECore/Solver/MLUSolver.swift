@@ -382,7 +382,6 @@ final class SolverRun {
             let exact = trial != nil ? nil : activeCount == 0 ? loadOnlyStage(k).map { ($0, Array(caps.prefix(k))) }
                 : exactLinks.flatMap { exactStage(k, held: Array(stageMLU.prefix(k)), links: $0) }
             if let exact { caps.replaceSubrange(0..<k, with: exact.holds) }
-            warmCertificate = nil
             var result = trial ?? exact?.result ?? runStage(
                 k, caps: caps, held: Array(stageMLU.prefix(k)), warmMu: warmStart?.smoothing[levels[k]], warmDual: warmStart?.duals[levels[k]],
                 warmHold: warmStart?.holdDuals[levels[k]],
@@ -391,6 +390,7 @@ final class SolverRun {
                 // stage's, so the number does not carry over; its dual is re-priced below.)
                 previousBound: k > 0 && !previousExact ? stageBound[k - 1] : 0
             )
+            // (`runStage` sets it afresh; a trial or an exact stage has none.)
             stageWarm.append(trial == nil && exact == nil ? warmCertificate : nil)
             // A held stage that stopped above its target: re-solve it over virtual links
             // (MLUSolver+HeldStage.swift), where holds cannot block a move.
