@@ -110,6 +110,8 @@ struct StageLP {
             for u in first..<support.count { local[support[u]] = -1 }
             supportStart[d + 1] = support.count
         }
+        // The link-rows with a coefficient of t (row k's): t's column of A·D·Aᵀ is on them.
+        let timed = (0..<R).filter { a[$0] != 0 }
         var mean = [Double](repeating: 0, count: support.count)
         var widest = 0
         for d in 0..<D { widest = max(widest, supportStart[d + 1] - supportStart[d]) }
@@ -199,11 +201,17 @@ struct StageLP {
                 }
             }}}}}}}
             let dt = dScale[tIndex]
-            for r in 0..<R where a[r] != 0 {
-                for q in 0..<R where a[q] != 0 { S[r * R + q] += dt * a[r] * a[q] }
+            return S.withUnsafeMutableBufferPointer { m in
+                guard let S = m.baseAddress else { return false }
+                // t's column: dt·a·aᵀ over the rows with a ≠ 0 (the lower triangle: `cholesky`
+                // reads no other), then the slacks' diagonal.
+                for (x, r) in timed.enumerated() {
+                    let ar = dt * a[r], row = S + r * R
+                    for q in timed[0...x] { row[q] += ar * a[q] }
+                }
+                for r in 0..<R { S[r * R + r] += dScale[P + 1 + r] }
+                return cholesky(S, R)
             }
-            for r in 0..<R { S[r * R + r] += dScale[P + 1 + r] }
-            return S.withUnsafeMutableBufferPointer { m in m.baseAddress.map { cholesky($0, R) } ?? false }
         }
         // Solves A·D·Aᵀ (dyd, dyr) = (gd, gr) with the factorization.
         func solveNormal(_ g: [Double]) {
@@ -306,43 +314,79 @@ struct StageLP {
 /// (row-major; the lower triangle is read and overwritten with L). A pivot that vanishes
 /// (a direction the interior-point iterates have made irrelevant) is replaced by a huge one,
 /// which drops that direction from the solve. False when the matrix is not usable.
+///
+/// By blocks of 8 columns: the block's rows of L so far are copied once into a panel (column
+/// by column, 8 to a vector), and each row below is updated against the panel two rows at a
+/// time, then solved within the block. Each row is read once per block rather than once per
+/// column, and the update is 8 products per load: on 1,100 link-rows (wan-300-tight's
+/// restricted LPs) a factorization took 58 ms a column at a time, 35 ms so.
 func cholesky(_ m: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
     var largest = 0.0
     for i in 0..<n { largest = max(largest, m[i * n + i]) }
     guard largest > 0, largest.isFinite else { return false }
     let tiny = largest * 1e-30
-    for j in 0..<n {
-        let rj = m + j * n
-        let d = rj[j] - dot(rj, rj, j)
-        let pivot = d > tiny ? d.squareRoot() : 1e64
-        rj[j] = pivot
-        let inverse = 1 / pivot
-        for i in (j + 1)..<max(j + 1, n) {
-            let ri = m + i * n
-            ri[j] = (ri[j] - dot(ri, rj, j)) * inverse
+    typealias Lanes = SIMD8<Double>
+    let width = Lanes.scalarCount
+    // panel[k] lane b: L[j0 + b][k], for k < j0.
+    let panel = UnsafeMutablePointer<Lanes>.allocate(capacity: max(1, n))
+    defer { panel.deallocate() }
+    // Lane b: 1 / L[j0 + b][j0 + b].
+    var inverse = Lanes(repeating: 0)
+    var j0 = 0
+    while j0 < n {
+        let w = min(width, n - j0)
+        for k in 0..<j0 {
+            var v = Lanes(repeating: 0)
+            for b in 0..<w { v[b] = m[(j0 + b) * n + k] }
+            panel[k] = v
         }
+        var i = j0
+        while i < n {
+            let ri = m + i * n
+            if i >= j0 + w, i + 1 < n {
+                // Two rows below the block: Σ_{k<j0} L[i][k]·L[j0+b][k] for all b at once.
+                let ri2 = ri + n
+                var a1 = Lanes(repeating: 0), a2 = Lanes(repeating: 0)
+                for k in 0..<j0 {
+                    let p = panel[k]
+                    a1 += Lanes(repeating: ri[k]) * p
+                    a2 += Lanes(repeating: ri2[k]) * p
+                }
+                for b in 0..<w {
+                    let j = j0 + b
+                    let rj = m + j * n
+                    var s1 = ri[j] - a1[b], s2 = ri2[j] - a2[b]
+                    for c in j0..<j {
+                        s1 -= ri[c] * rj[c]
+                        s2 -= ri2[c] * rj[c]
+                    }
+                    ri[j] = s1 * inverse[b]
+                    ri2[j] = s2 * inverse[b]
+                }
+                i += 2
+                continue
+            }
+            // One row: the block's own rows (each needs the ones before it), or the last row.
+            var a = Lanes(repeating: 0)
+            for k in 0..<j0 { a += Lanes(repeating: ri[k]) * panel[k] }
+            for b in 0..<min(w, i - j0 + 1) {
+                let j = j0 + b
+                let rj = m + j * n
+                var s = ri[j] - a[b]
+                for c in j0..<j { s -= ri[c] * rj[c] }
+                if j == i {
+                    let pivot = s > tiny ? s.squareRoot() : 1e64
+                    ri[j] = pivot
+                    inverse[b] = 1 / pivot
+                } else {
+                    ri[j] = s * inverse[b]
+                }
+            }
+            i += 1
+        }
+        j0 += w
     }
     return true
-}
-
-/// Σ_{k<n} a[k]·b[k], in four running sums (independent chains: about 3× the speed of one on
-/// the factorizations of a few hundred rows).
-@inline(__always)
-private func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    var k = 0
-    while k + 4 <= n {
-        s0 += a[k] * b[k]
-        s1 += a[k + 1] * b[k + 1]
-        s2 += a[k + 2] * b[k + 2]
-        s3 += a[k + 3] * b[k + 3]
-        k += 4
-    }
-    while k < n {
-        s0 += a[k] * b[k]
-        k += 1
-    }
-    return (s0 + s1) + (s2 + s3)
 }
 
 /// Solves L·Lᵀ·x = v in place with the factor from `cholesky`.
