@@ -299,3 +299,67 @@ import Testing
         }
     }
 }
+
+/// The dense factorization under every interior-point step (`cholesky`, by blocks of 8 columns).
+@Suite struct CholeskyTests {
+    /// A random symmetric positive definite matrix, B·Bᵀ + I/10 with B of n×n entries in
+    /// [−1, 1] (row-major).
+    static func matrix(_ n: Int, _ rng: inout SplitMix) -> [Double] {
+        let b = (0..<(n * n)).map { _ in Double.random(in: -1...1, using: &rng) }
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n {
+                var s = i == j ? 0.1 : 0
+                for k in 0..<n { s += b[i * n + k] * b[j * n + k] }
+                a[i * n + j] = s
+            }
+        }
+        return a
+    }
+
+    /// On sizes 1–41 (within one block, at its edge, across several, with a single row left
+    /// over for the two-row update): L·Lᵀ equals the matrix, and the solve with the factor
+    /// returns x for A·x.
+    @Test func theFactorReproducesTheMatrixAndSolvesWithIt() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 1...41), Gen.int(in: 0...Int(UInt32.max))) { n, seed in
+            var rng = SplitMix(seed: UInt64(seed))
+            let a = Self.matrix(n, &rng)
+            var m = a
+            let factored = m.withUnsafeMutableBufferPointer { cholesky($0.baseAddress!, n) }
+            #expect(factored)
+            let scale = a.map(abs).max() ?? 1
+            var worst = 0.0
+            for i in 0..<n {
+                for j in 0...i {
+                    var s = 0.0
+                    for k in 0...j { s += m[i * n + k] * m[j * n + k] }
+                    worst = max(worst, abs(s - a[i * n + j]))
+                }
+            }
+            #expect(worst <= 1e-11 * scale, "n = \(n): |L·Lᵀ − A| up to \(worst)")
+            let x = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+            var v = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + a[i * n + $1] * x[$1] } }
+            m.withUnsafeBufferPointer { choleskySolve($0.baseAddress!, n, &v) }
+            let error = zip(v, x).map { abs($0 - $1) }.max() ?? 0
+            #expect(error <= 1e-6, "n = \(n): solved x off by \(error)")
+        }
+    }
+
+    /// A direction the matrix does not reach (a zero row and column, as when an iterate has
+    /// made a link-row irrelevant) gets a huge pivot: the factor still solves the rest, and that
+    /// component of the solution is about 0.
+    @Test func aVanishingPivotDropsItsDirection() {
+        var rng = SplitMix(seed: 7)
+        let n = 19, dead = 11
+        var a = Self.matrix(n, &rng)
+        for k in 0..<n { a[dead * n + k] = 0; a[k * n + dead] = 0 }
+        var m = a
+        #expect(m.withUnsafeMutableBufferPointer { cholesky($0.baseAddress!, n) })
+        #expect(m[dead * n + dead] == 1e64)
+        let x = (0..<n).map { $0 == dead ? 0 : Double($0 % 5) - 2 }
+        var v = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + a[i * n + $1] * x[$1] } }
+        m.withUnsafeBufferPointer { choleskySolve($0.baseAddress!, n, &v) }
+        #expect(abs(v[dead]) <= 1e-50)
+        for i in 0..<n where i != dead { #expect(abs(v[i] - x[i]) <= 1e-8, "x[\(i)] = \(v[i]), expected \(x[i])") }
+    }
+}
