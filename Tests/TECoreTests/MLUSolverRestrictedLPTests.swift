@@ -72,6 +72,46 @@ import Testing
         }
     }
 
+    /// A stage about to end above its target grows its LP past the limit, adding the link-rows
+    /// that the LP's own flows overfill (`growRows`). Stopped after 4 sweeps with at most 24
+    /// link-rows, the LP over the 24 nearest leaves these meshes above the 0.2% asked; grown up
+    /// to 72 (12 at a time) it certifies the same flows within it.
+    @Test func anLPThatFallsShortGrowsByTheRowsItsFlowsOverfill() {
+        for seed in [1, 4, 10] {
+            let p = Self.tightMesh(seed: seed)
+            var fixed = SolveOptions(gap: 0.002, maxSweepsPerStage: 4, restrictedLPLimit: 24)
+            fixed.restrictedLPGrowth = 1
+            var grown = fixed
+            grown.restrictedLPGrowth = 3
+            let without = MLUSolver.solve(p, options: fixed)
+            let with = MLUSolver.solve(p, options: grown)
+            #expect(without.gap > 0.002, "seed \(seed): 24 link-rows certify \(without.gap)")
+            #expect(with.split == without.split)
+            #expect(with.gap <= 0.002, "seed \(seed): \(with.gap)")
+            #expect(!with.notes.contains { $0.kind == .gapNotReached })
+            HoldCertificate.expectCertified(p, with)
+        }
+    }
+
+    /// The same with a held row: priority 1's stage, 8 sweeps, its LP over the held row's links
+    /// near the hold and its own near the top. The held row's overfilled links join too (a
+    /// move onto them would break priority 0's MLU), and the grown LP certifies the stage.
+    @Test func aHeldStageGrowsItsLPByBothRows() {
+        for (seed, limit) in [(3, 48), (7, 32), (8, 48)] {
+            let p = Self.tightMesh(seed: seed, priorities: 2)
+            var fixed = SolveOptions(gap: 0.005, maxSweepsPerStage: 8, exactStageLimit: 0, restrictedLPLimit: limit)
+            fixed.restrictedLPGrowth = 1
+            var grown = fixed
+            grown.restrictedLPGrowth = 3
+            let without = MLUSolver.solve(p, options: fixed)
+            let with = MLUSolver.solve(p, options: grown)
+            #expect(without.stages[1].gap > 0.005, "seed \(seed): \(without.stages[1].gap)")
+            #expect(with.split == without.split)
+            #expect(with.stages[1].gap <= 0.005, "seed \(seed): \(with.stages[1].gap)")
+            HoldCertificate.expectCertified(p, with)
+        }
+    }
+
     /// A gap of 0 is never certified: the stage ends at its sweep limit (the LP's steps, a
     /// share of the target, must not run forever), with a valid certificate.
     @Test func aZeroGapEndsAtTheSweepLimit() {

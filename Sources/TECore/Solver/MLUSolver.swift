@@ -812,14 +812,14 @@ final class SolverRun {
         var crawlMark = (sweeps: 0, gap: Double.infinity)
         var restrictedLast: Int?
         var restrictedSpacing = SolverRun.restrictedFirstSweep
-        func tryRestrictedLP() {
+        func tryRestrictedLP(grow: Bool = false) {
             guard trial == nil else { return }
             // A warm stage's try costs about what its sweeps so far have, at most (Σ R³ against
             // the path-link entries it swept): its sweeps are cheap, and a failed try at the cold
             // limit cost six times the rest of the re-solve (wan-300-tight after ±5%, seed 39:
             // 0.68 s of LPs after 32 sweeps; the same 39 sweeps and certified gap without them).
             let budget = warm ? SolverRun.warmRestrictedWork * Double(linkStart[pathCount]) * Double(max(1, sweeps)) : .infinity
-            restrictedCertificate(k, caps: caps, top: top, target: target, bestBound: &bestBound, work: budget)
+            restrictedCertificate(k, caps: caps, top: top, target: target, bestBound: &bestBound, work: budget, grow: grow)
             restrictedSpacing *= 2
             restrictedLast = sweeps
         }
@@ -964,9 +964,10 @@ final class SolverRun {
             // (Pricing the holds gets 200 sweeps: it often creeps on for thousands, 0.02% a time.)
             let stalled = sweeps - lastImprovement >= 200 || (holdPricing && sweeps - pricingSince >= 200)
             if gap <= target || sweeps >= sweepLimit || activeCount == 0 || stalled {
-                // (A last try, unless one ran within the window.)
-                if gap > target, restrictedLast.map({ sweeps - $0 >= SolverRun.crawlWindow }) ?? true {
-                    tryRestrictedLP()
+                // (A last try, which grows its LP past the limit where the limit's worth falls
+                // short: `restrictedCertificate`'s `grow`.)
+                if gap > target {
+                    tryRestrictedLP(grow: true)
                 }
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }

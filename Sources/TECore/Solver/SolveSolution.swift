@@ -20,6 +20,10 @@ public struct SolveOptions: Sendable, Equatable {
     /// links at the top of its rows, with at most this many link-rows (a dense factorization of
     /// that size per interior-point iteration; MLUSolver+RestrictedLP.swift); 0: never.
     public var restrictedLPLimit: Int
+    /// A stage about to end above its target grows that LP up to this many times
+    /// `restrictedLPLimit` link-rows, adding the link-rows the LP's own flows overfill (row
+    /// generation, `SolverRun.growRows`); 1: never.
+    public var restrictedLPGrowth: Int = 2
 
     public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil, exactStageLimit: Int = 320, restrictedLPLimit: Int = 600) {
         self.gap = gap
