@@ -33,7 +33,7 @@ struct Solve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Solve a priority stage of a multi-priority problem exactly (interior point) when it has at most N link-rows (held rows and its own, times the links its paths cross); 0: sweeps only.", valueName: "N"))
     var exactLimit: Int = SolveOptions().exactStageLimit
 
-    @Option(name: .long, help: ArgumentHelp("A stage whose sweeps crawl above the gap takes its certificate from an LP over the links at the top of its rows, of at most N link-rows; 0: never.", valueName: "N"))
+    @Option(name: .long, help: ArgumentHelp("A stage whose sweeps crawl above the gap takes its certificate from an LP over the links at the top of its rows, of at most N link-rows (a stage about to stop above the gap grows it to at most 2N by the links its flows overfill); 0: never.", valueName: "N"))
     var restrictedLimit: Int = SolveOptions().restrictedLPLimit
 
     @Option(name: .long, help: ArgumentHelp("Start from a previous answer (this command's --format json output for the same links and paths).", valueName: "FILE"))
