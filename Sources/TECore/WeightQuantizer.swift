@@ -17,8 +17,14 @@ public enum WeightQuantizer {
     /// the worst oversubscription. Zero shares get 0; a very small share may get 0 too when that
     /// is what keeps the others closest to their ideal. Reduced by the common divisor (10G:10G is 1:1).
     public static func wcmp(_ shares: [Double], tableSize: Int, slack: Double = 0.01, sizeCost: Double = 1e-4) -> [Int] {
+        weighted(shares, tableSize: tableSize, slack: slack, sizeCost: sizeCost).weights
+    }
+
+    /// `wcmp`'s weights, and the least worst oversubscription any total up to `tableSize` reaches
+    /// (the weights are within `slack` of it).
+    static func weighted(_ shares: [Double], tableSize: Int, slack: Double = 0.01, sizeCost: Double = 1e-4) -> (weights: [Int], best: Double) {
         let sum = shares.reduce(0) { $0 + ($1 > 0 && $1.isFinite ? $1 : 0) }
-        guard sum > 0, tableSize >= 1 else { return shares.map { _ in 0 } }
+        guard sum > 0, tableSize >= 1 else { return (shares.map { _ in 0 }, 0) }
         let s = shares.map { $0 > 0 && $0.isFinite ? $0 / sum : 0 }
         var weights = [Int](repeating: 0, count: s.count)
         var candidates: [(total: Int, over: Double, kept: Int)] = []
@@ -49,7 +55,7 @@ public enum WeightQuantizer {
         }
         _ = fill(s, total: chosen, into: &weights)
         let g = weights.reduce(0) { gcd($0, $1) }
-        return g > 1 ? weights.map { $0 / g } : weights
+        return (g > 1 ? weights.map { $0 / g } : weights, best)
     }
 
     /// Worst oversubscription of `weights` against ideal `shares` (any scale): max over paths
@@ -127,31 +133,41 @@ public struct QuantizedSolution: Sendable, Equatable {
     /// Worst oversubscription of any path against its ideal share.
     public var worstOversubscription: Double
 
-    /// Quantizes every demand's split of `solution` to a group of at most `tableSize` entries.
-    public init(problem: SolveProblem, solution: SolveSolution, tableSize: Int, slack: Double = 0.01) {
+    /// Quantizes every demand's split of `solution` to a group of at most `tableSize` entries
+    /// (`WeightQuantizer.wcmp`), then lowers the MLU those weights give by moving single
+    /// entries between a demand's paths (`QuantizationRepair`), each demand kept within `slack`
+    /// of its least worst oversubscription.
+    public init(problem: SolveProblem, solution: SolveSolution, tableSize: Int, slack: Double = 0.01, repair: Bool = true) {
         self.tableSize = tableSize
         var weights = [Int](repeating: 0, count: problem.pathCount)
+        var best = [Double](repeating: 0, count: problem.demandCount)
+        for d in 0..<problem.demandCount {
+            let range = problem.paths(of: d)
+            guard !range.isEmpty else { continue }
+            let answer = WeightQuantizer.weighted(Array(solution.split[range]), tableSize: tableSize, slack: slack)
+            for (k, p) in range.enumerated() { weights[p] = answer.weights[k] }
+            best[d] = answer.best
+        }
+        // Demands the solver left out (no usable path) stay out here too.
+        let placed = (0..<problem.demandCount).map { d in problem.paths(of: d).contains { solution.flow[$0] > 0 } }
+        if repair {
+            var r = QuantizationRepair(problem: problem, ideal: solution.split, weights: weights, placed: placed, allowed: best.map { $0 + slack }, tableSize: tableSize)
+            r.run(until: solution.mlu)
+            weights = r.weights
+        }
         var split = [Double](repeating: 0, count: problem.pathCount)
         var worst = 0.0
         for d in 0..<problem.demandCount {
             let range = problem.paths(of: d)
-            guard !range.isEmpty else { continue }
-            let ideal = Array(solution.split[range])
-            let w = WeightQuantizer.wcmp(ideal, tableSize: tableSize, slack: slack)
-            let total = Double(w.reduce(0, +))
-            for (k, p) in range.enumerated() {
-                weights[p] = w[k]
-                split[p] = total > 0 ? Double(w[k]) / total : 0
+            let total = Double(range.reduce(0) { $0 + weights[$1] })
+            for p in range { split[p] = total > 0 ? Double(weights[p]) / total : 0 }
+            if problem.volume[d] > 0, !range.isEmpty {
+                worst = max(worst, WeightQuantizer.oversubscription(Array(weights[range]), shares: Array(solution.split[range])))
             }
-            if problem.volume[d] > 0 { worst = max(worst, WeightQuantizer.oversubscription(w, shares: ideal)) }
         }
-        // Demands the solver left out (no usable path) stay out here too.
         var flows = problem.flows(splits: split)
-        for d in 0..<problem.demandCount {
-            let range = problem.paths(of: d)
-            if !range.contains(where: { solution.flow[$0] > 0 }) {
-                for p in range { flows[p] = 0 }
-            }
+        for d in 0..<problem.demandCount where !placed[d] {
+            for p in problem.paths(of: d) { flows[p] = 0 }
         }
         self.weights = weights
         self.split = split
