@@ -29,17 +29,23 @@ import Testing
         #expect(r.oversubscription(0, r.weights) <= wcmp.best + 0.01)
     }
 
+    /// A demand of 100 split 1:1 (weights 1, 1) over two links of capacity 100 with these loads,
+    /// in 64 entries, allowed 5% of oversubscription.
+    static func evenSplit(loads a: Double, _ b: Double) -> QuantizationRepair {
+        var p = SolveProblem()
+        p.addLink(name: "a", capacity: 100, load: a)
+        p.addLink(name: "b", capacity: 100, load: b)
+        p.addDemand(name: "d", volume: 100, priority: 0, paths: [[0], [1]])
+        return QuantizationRepair(problem: p, ideal: [0.5, 0.5], weights: [1, 1], placed: [true], allowed: [0.05], tableSize: 64)
+    }
+
     /// A group that fits the table many times over is spread first, so that it moves by the
     /// table's smallest steps: 1:1 over two links, one of them loaded by other traffic. Within
     /// 5% of oversubscription the idle path may take up to 52.5% (the busy link then at 0.575,
     /// from 0.6); the repair ends at 10:11 (0.576), where 1:1 in 64 entries, moved only between
     /// the paths, could reach no lower than 31:33 (0.584).
     @Test func aSmallGroupMovesByTheStepsTheTableAllows() {
-        var p = SolveProblem()
-        p.addLink(name: "busy", capacity: 100, load: 10)
-        p.addLink(name: "idle", capacity: 100, load: 0)
-        p.addDemand(name: "d", volume: 100, priority: 0, paths: [[0], [1]])
-        var r = QuantizationRepair(problem: p, ideal: [0.5, 0.5], weights: [1, 1], placed: [true], allowed: [0.05], tableSize: 64)
+        var r = Self.evenSplit(loads: 10, 0)
         #expect(abs(r.utilization(0) - 0.6) < 1e-12)
         r.run(until: 0.55)
         #expect(r.weights == [10, 11])
@@ -52,11 +58,7 @@ import Testing
     /// A move that would lift another link to the top is not made: 1:1 over links at 0.6 and
     /// 0.595, where the smallest step (1/64 of the volume) lifts the other to 0.603 or more.
     @Test func noMoveLiftsAnotherLinkToTheTop() {
-        var p = SolveProblem()
-        p.addLink(name: "a", capacity: 100, load: 10)
-        p.addLink(name: "b", capacity: 100, load: 9.5)
-        p.addDemand(name: "d", volume: 100, priority: 0, paths: [[0], [1]])
-        var r = QuantizationRepair(problem: p, ideal: [0.5, 0.5], weights: [1, 1], placed: [true], allowed: [0.05], tableSize: 64)
+        var r = Self.evenSplit(loads: 10, 9.5)
         r.run(until: 0.5975)
         #expect(r.moves == 0)
         #expect(r.weights == [1, 1])
