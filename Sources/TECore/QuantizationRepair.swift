@@ -9,8 +9,9 @@
 /// the fractional one, on a host link that one demand's path fills).
 ///
 /// So, afterwards, while the most utilized link is above the fractional MLU: among the demands
-/// with flow on it, move one entry of a path across it to another path of the same demand,
-/// the move that leaves the lowest maximum over the links it raises, provided that
+/// with flow on it, move one entry (from a path across it to another path of the same demand,
+/// off such a path, or onto another path), the move that leaves the lowest maximum over the
+/// links it raises, provided that
 /// - no link it raises reaches the current top (so the top falls, and the sorted utilizations
 ///   fall lexicographically: the loop ends),
 /// - the demand stays within `allowed` of worst oversubscription (its least plus the slack the
@@ -34,17 +35,18 @@ struct QuantizationRepair {
     /// Per link: load plus the flow the weights give.
     private var carried: [Double]
     private var total: [Int]
-    /// Links → paths (the transpose of the problem's path → links), and each path's demand.
-    private let linkPathStart: [Int]
-    private let linkPaths: [Int32]
-    private let pathDemand: [Int32]
+    /// The solver's flat buffers of the problem: its links → paths index and each path's demand.
+    private let buffers: SolveBuffers
     /// Links above the fractional MLU (`run`'s floor), and whether a link is listed.
     private var hot: [Int] = []
     private var listed: [Bool]
     private(set) var moves = 0
 
-    init(problem: SolveProblem, ideal: [Double], weights: [Int], placed: [Bool], allowed: [Double], tableSize: Int) {
+    /// `buffers`: the solver's buffers of `problem` (an answer's `structure` carries them), or
+    /// nil to build them.
+    init(problem: SolveProblem, ideal: [Double], weights: [Int], placed: [Bool], allowed: [Double], tableSize: Int, buffers: SolveBuffers? = nil) {
         self.problem = problem
+        self.buffers = buffers ?? SolveBuffers(problem)
         self.ideal = ideal
         self.weights = weights
         self.placed = placed
@@ -53,29 +55,13 @@ struct QuantizationRepair {
         let E = problem.linkCount
         carried = problem.load
         total = (0..<problem.demandCount).map { d in problem.paths(of: d).reduce(0) { $0 + weights[$1] } }
-        var demandOf = [Int32](repeating: 0, count: problem.pathCount)
         for d in 0..<problem.demandCount {
-            for p in problem.paths(of: d) { demandOf[p] = Int32(d) }
             guard placed[d], total[d] > 0 else { continue }
             for p in problem.paths(of: d) where weights[p] > 0 {
                 let f = problem.volume[d] * Double(weights[p]) / Double(total[d])
                 for e in problem.links(of: p) { carried[Int(e)] += f }
             }
         }
-        pathDemand = demandOf
-        var start = [Int](repeating: 0, count: E + 1)
-        for e in problem.pathLinks { start[Int(e) + 1] += 1 }
-        for e in 0..<E { start[e + 1] += start[e] }
-        var next = start
-        var list = [Int32](repeating: 0, count: problem.pathLinks.count)
-        for p in 0..<problem.pathCount {
-            for e in problem.links(of: p) {
-                list[next[Int(e)]] = Int32(p)
-                next[Int(e)] += 1
-            }
-        }
-        linkPathStart = start
-        linkPaths = list
         listed = [Bool](repeating: false, count: E)
     }
 
@@ -144,17 +130,16 @@ struct QuantizationRepair {
     func bestMove(at link: Int, top: Double) -> Move? {
         var best: Move?
         var seen = Set<Int>()
-        for i in linkPathStart[link]..<linkPathStart[link + 1] {
-            let d = Int(pathDemand[Int(linkPaths[i])])
+        for i in buffers.linkPathStart[link]..<buffers.linkPathStart[link + 1] {
+            let d = Int(buffers.pathDemand[Int(buffers.linkPaths[i])])
             guard placed[d], total[d] > 0, problem.volume[d] > 0, seen.insert(d).inserted else { continue }
             let range = problem.paths(of: d)
             let scale = max(1, tableSize / total[d])
             let base = range.map { scale * weights[$0] }
             let crosses = range.map { problem.links(of: $0).contains(Int32(link)) }
             var candidates: [[Int]] = []
-            for (a, p) in range.enumerated() where crosses[a] && base[a] > 0 {
-                // A path with a share keeps an entry.
-                guard base[a] > 1 else { continue }
+            // (A path with a share keeps an entry.)
+            for a in base.indices where crosses[a] && base[a] > 1 {
                 var off = base
                 off[a] -= 1
                 candidates.append(off)
@@ -164,7 +149,6 @@ struct QuantizationRepair {
                     shift[b] += 1
                     candidates.append(shift)
                 }
-                _ = p
             }
             if base.reduce(0, +) < tableSize {
                 for (b, q) in range.enumerated() where !crosses[b] && ideal[q] > 0 {

@@ -151,7 +151,9 @@ public struct QuantizedSolution: Sendable, Equatable {
         // Demands the solver left out (no usable path) stay out here too.
         let placed = (0..<problem.demandCount).map { d in problem.paths(of: d).contains { solution.flow[$0] > 0 } }
         if repair {
-            var r = QuantizationRepair(problem: problem, ideal: solution.split, weights: weights, placed: placed, allowed: best.map { $0 + slack }, tableSize: tableSize)
+            // (The solver's buffers where the answer carries them for this problem's structure.)
+            let cached = solution.structure.flatMap { $0 == SolveStructure(problem) ? $0.buffers : nil }
+            var r = QuantizationRepair(problem: problem, ideal: solution.split, weights: weights, placed: placed, allowed: best.map { $0 + slack }, tableSize: tableSize, buffers: cached)
             r.run(until: solution.mlu)
             weights = r.weights
         }
