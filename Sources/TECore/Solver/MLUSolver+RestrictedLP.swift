@@ -102,7 +102,7 @@ extension SolverRun {
             let cost = pow(Double(count), 3)
             if !grow, work + cost > min(budget, 3 * pow(Double(options.restrictedLPLimit), 3)) { break }
             work += cost
-            guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds) else { continue }
+            guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds, overfilled: grow) else { continue }
             if bound.certificate.value > bestBound { adopt(bound.certificate, bestBound: &bestBound) }
             if relativeGap(top, lowerBound: bestBound) <= target { break }
             if last {
@@ -129,7 +129,7 @@ extension SolverRun {
             for x in added { rows[x.row].append(x.link) }
             count += added.count
             rows = rows.map { $0.sorted() }
-            guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rows, holds: holds) else { return }
+            guard let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rows, holds: holds, overfilled: true) else { return }
             if bound.certificate.value > bestBound { adopt(bound.certificate, bestBound: &bestBound) }
             if relativeGap(top, lowerBound: bestBound) <= target { return }
             next = bound.overfilled
@@ -138,10 +138,10 @@ extension SolverRun {
 
     /// The restricted LP over `rowLinks[r]` of row `rowLevels[r]` (the last is row k), solved, and
     /// its multipliers' bound under `holds` (with the held rows' multipliers as z, and without:
-    /// the higher); and the link-rows outside it that its flows overfill (row k's above the LP's
-    /// MLU, a held row's above its hold; the demands left out keep their flows), most
-    /// overfilled first. Nil when the LP has nothing to hold or does not solve.
-    func restrictedBound(_ k: Int, rowLevels: [Int], rowLinks: [[Int]], holds: [Double]) -> (certificate: (value: Double, y: [Double], z: [Double], costs: [Double]), overfilled: [(row: Int, link: Int)])? {
+    /// the higher); and, with `overfilled`, the link-rows outside it that its flows overfill
+    /// (row k's above the LP's MLU, a held row's above its hold; the demands left out keep their
+    /// flows), most overfilled first. Nil when the LP has nothing to hold or does not solve.
+    func restrictedBound(_ k: Int, rowLevels: [Int], rowLinks: [[Int]], holds: [Double], overfilled listed: Bool = false) -> (certificate: (value: Double, y: [Double], z: [Double], costs: [Double]), overfilled: [(row: Int, link: Int)])? {
         let E = linkCount
         // Per row and link: its link-row (or -1).
         var linkRow = [Int32](repeating: -1, count: rowLevels.count * E)
@@ -215,6 +215,7 @@ extension SolverRun {
         for q in 0..<z.count { z[q] /= sum }
         let (value, chosenZ, costs) = pricedOrPlainBound(k, y: y, z: z, holds: holds)
         guard value > 0, value.isFinite else { return nil }
+        guard listed else { return ((value, y, chosenZ, costs), []) }
 
         // The LP's flows (the demands left out keep theirs), summed per row over the links.
         var full = Array(UnsafeBufferPointer(start: flow, count: pathCount))
