@@ -196,16 +196,7 @@ struct QuantizationRepair {
 
     /// Demand `d`'s worst oversubscription under weights `w` (its paths' order).
     func oversubscription(_ d: Int, _ w: [Int]) -> Double {
-        let range = problem.paths(of: d)
-        let entries = Double(w.reduce(0, +))
-        let sum = range.reduce(0.0) { $0 + max(0, ideal[$1]) }
-        guard entries > 0, sum > 0 else { return .infinity }
-        var worst = 0.0
-        for (a, p) in range.enumerated() where w[a] > 0 {
-            if ideal[p] <= 0 { return .infinity }
-            worst = max(worst, (Double(w[a]) / entries) / (ideal[p] / sum) - 1)
-        }
-        return worst
+        WeightQuantizer.oversubscription(w, shares: problem.paths(of: d).map { ideal[$0] })
     }
 
     private mutating func apply(_ m: Move) {
