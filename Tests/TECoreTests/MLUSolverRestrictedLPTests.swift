@@ -112,6 +112,32 @@ import Testing
         }
     }
 
+    /// A cold held stage stopped by its hold-pricing limit while its MLU still improves, where
+    /// the grown LP then leaves it within twice its target, sweeps on to the MLU that LP's bound
+    /// certifies (`SolveOptions.holdPricingSweeps`; wan-300-tight seed 86: stopped at a
+    /// certified 1.39%, now 1.00%). The mesh stands in for a large problem: the bisection over
+    /// virtual links, which takes such a stage of a small one, is off, and its pricing limit is
+    /// 0 sweeps. (Found by scanning 100 meshes of 2 and 3 priorities at gaps of 0.05–0.2%: the
+    /// only one whose grown LP leaves it within twice the target.)
+    @Test func aHeldStageAtItsPricingLimitSweepsOnToTheLPBound() {
+        let p = Self.tightMesh(seed: 8, priorities: 3)
+        var stop = SolveOptions(gap: 0.001, exactStageLimit: 0, restrictedLPLimit: 48)
+        stop.holdPricingSweeps = 0
+        stop.heldRefineLimit = 0
+        stop.sweepsPastPricing = false
+        var go = stop
+        go.sweepsPastPricing = true
+        let stopped = MLUSolver.solve(p, options: stop)
+        let went = MLUSolver.solve(p, options: go)
+        #expect(stopped.stages[2].gap > 0.001, "\(stopped.stages[2].gap)")
+        #expect(stopped.notes.contains { $0.kind == .gapNotReached })
+        #expect(went.stages.allSatisfy { $0.gap <= 0.001 }, "\(went.stages.map(\.gap))")
+        #expect(!went.notes.contains { $0.kind == .gapNotReached })
+        #expect(went.stages[2].sweeps > stopped.stages[2].sweeps)
+        #expect(went.stages[2].mlu < stopped.stages[2].mlu)
+        HoldCertificate.expectCertified(p, went)
+    }
+
     /// A gap of 0 is never certified: the stage ends at its sweep limit (the LP's steps, a
     /// share of the target, must not run forever), with a valid certificate.
     @Test func aZeroGapEndsAtTheSweepLimit() {

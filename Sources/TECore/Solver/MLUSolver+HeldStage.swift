@@ -11,10 +11,21 @@
 /// between the stage's bound and its MLU closes the gap where single-demand moves under hard
 /// caps stall: lowering row k there needs flow of several held priorities to trade places.
 extension SolverRun {
-    /// Problems larger than this (path-link entries times rows) are left to the sweeps: each
-    /// bisection step is a whole solve of the virtual problem.
+    /// Problems larger than this (path-link entries times rows; `SolveOptions.heldRefineLimit`)
+    /// are left to the sweeps: each bisection step is a whole solve of the virtual problem.
     static let heldRefineLimit = 60_000
     static let heldRefineSteps = 6
+
+    /// Whether stage `k` under `caps` is small enough for `refineHeldStage`.
+    func heldRefinable(_ k: Int, caps: [Double]) -> Bool {
+        let rows = (0..<k).filter { caps[$0].isFinite && caps[$0] > 0 }.count + 1
+        var entries = 0
+        for a in 0..<activeCount {
+            let d = Int(active[a])
+            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { entries += linkStart[p + 1] - linkStart[p] }
+        }
+        return entries * rows <= options.heldRefineLimit
+    }
 
     /// Re-solves stage `k` (MLU `top`, certified `bound`) under `caps` in at most `budget` sweeps
     /// (what the stage has left of `maxSweepsPerStage`); on success writes the better flows into
@@ -22,12 +33,7 @@ extension SolverRun {
     func refineHeldStage(_ k: Int, caps: [Double], top: Double, bound: Double, target: Double, budget: Int) -> (mlu: Double, bound: Double, sweeps: Int)? {
         let E = linkCount
         let rows = (0..<k).filter { caps[$0].isFinite && caps[$0] > 0 } + [k]
-        var entries = 0
-        for a in 0..<activeCount {
-            let d = Int(active[a])
-            for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { entries += linkStart[p + 1] - linkStart[p] }
-        }
-        guard k > 0, rows.count > 1, top > 0, bound > 0, budget > 0, entries * rows.count <= SolverRun.heldRefineLimit else { return nil }
+        guard k > 0, rows.count > 1, top > 0, bound > 0, budget > 0, heldRefinable(k, caps: caps) else { return nil }
 
         // The virtual problem's structure: copies of the live links per row, and per active
         // demand its live paths over the copies of the rows it counts in.

@@ -24,6 +24,18 @@ public struct SolveOptions: Sendable, Equatable {
     /// `restrictedLPLimit` link-rows, adding the link-rows the LP's own flows overfill (row
     /// generation, `SolverRun.growRows`); 1: never.
     public var restrictedLPGrowth: Int = 2
+    /// Sweeps a stage prices its held rows (hold multipliers, from its first stall) before it
+    /// ends above its target: such stages often creep on for thousands of sweeps. A cold stage
+    /// that reaches this limit while its MLU still improves, and whose last restricted LP then
+    /// leaves it within twice its target, sweeps on toward the MLU that LP's bound certifies
+    /// (until its MLU stops improving, or `maxSweepsPerStage`).
+    public var holdPricingSweeps: Int = 200
+    /// Whether such a stage sweeps on past `holdPricingSweeps` (tests compare both).
+    var sweepsPastPricing = true
+    /// Held stages up to this size (path-link entries times rows) that end above their target
+    /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
+    /// ones are left to the sweeps (tests lower it to stand for a large problem).
+    var heldRefineLimit = SolverRun.heldRefineLimit
 
     public init(gap: Double = 0.01, maxSweepsPerStage: Int = 4000, holdSlack: Double? = nil, exactStageLimit: Int = 320, restrictedLPLimit: Int = 600) {
         self.gap = gap
