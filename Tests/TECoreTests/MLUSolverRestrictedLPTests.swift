@@ -117,8 +117,8 @@ import Testing
     /// certifies (`SolveOptions.holdPricingSweeps`; wan-300-tight seed 86: stopped at a
     /// certified 1.39%, now 1.00%). The mesh stands in for a large problem: the bisection over
     /// virtual links, which takes such a stage of a small one, is off, and its pricing limit is
-    /// 0 sweeps. (Found by scanning 100 meshes of 2 and 3 priorities at gaps of 0.05–0.2%: the
-    /// only one whose grown LP leaves it within twice the target.)
+    /// 0 sweeps. (Found by scanning about 230 meshes of 2 and 3 priorities at gaps of
+    /// 0.05–0.2%: the only one whose grown LP leaves it within twice the target.)
     @Test func aHeldStageAtItsPricingLimitSweepsOnToTheLPBound() {
         let p = Self.tightMesh(seed: 8, priorities: 3)
         var stop = SolveOptions(gap: 0.001, exactStageLimit: 0, restrictedLPLimit: 48)
