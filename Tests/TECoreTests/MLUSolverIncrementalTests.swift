@@ -803,19 +803,29 @@ import Testing
     }
 
     /// The link → paths index a warm start finds its hottest links' demands with is the exact
-    /// transpose of the paths' link lists (a path that names a link twice is listed twice).
+    /// transpose of the paths' link lists (a path that names a link twice is listed twice), each
+    /// link's paths by level and then in path order, and a stage k walks exactly the paths of
+    /// levels ≤ k (`linkLevelEnd`).
     @Test func linkPathIndexIsTheTransposeOfThePaths() async {
         await propertyCheck(count: 40, input: Gen.int(in: 0...1_000_000)) { seed in
             var p = randomProblem(seed: seed)
             if p.pathCount > 0 { p.pathLinks[0] = p.pathLinks[p.pathLinkStart[1] - 1] }
             let b = SolveBuffers(p)
-            var expected = [[Int]](repeating: [], count: p.linkCount)
-            for path in 0..<p.pathCount {
-                for e in p.links(of: path) { expected[Int(e)].append(path) }
+            let L = b.levels.count
+            var expected = [[(level: Int, path: Int)]](repeating: [], count: p.linkCount)
+            for d in 0..<p.demandCount {
+                for path in p.paths(of: d) {
+                    for e in p.links(of: path) { expected[Int(e)].append((b.levels.firstIndex(of: p.priority[d]) ?? -1, path)) }
+                }
             }
             for e in 0..<p.linkCount {
+                let byLevel = expected[e].sorted { ($0.level, $0.path) < ($1.level, $1.path) }
                 let listed = (b.linkPathStart[e]..<b.linkPathStart[e + 1]).map { Int(b.linkPaths[$0]) }
-                #expect(listed == expected[e], "link \(e)")
+                #expect(listed == byLevel.map(\.path), "link \(e)")
+                for k in 0..<L {
+                    let prefix = (b.linkPathStart[e]..<b.linkLevelEnd[e * L + k]).map { Int(b.linkPaths[$0]) }
+                    #expect(prefix == byLevel.filter { $0.level <= k }.map(\.path), "link \(e), levels ≤ \(k)")
+                }
             }
             for d in 0..<p.demandCount {
                 for path in p.paths(of: d) { #expect(Int(b.pathDemand[path]) == d) }

@@ -1358,19 +1358,25 @@ final class SolverRun {
 
     /// Fills `hot` with the demands of stage `k` that have flow on a link whose utilization is at
     /// least `threshold`, in demand order; returns how many. Where few links are that hot, from
-    /// those links' path lists (no pass over every path); where their lists hold over a quarter
-    /// of all path-link entries (tight instances: most links bind), by demand, stopping at the
-    /// first path with flow that crosses one (usually the first path looked at). Where they hold
+    /// those links' path lists, only their paths of levels ≤ k (no pass over every path); where
+    /// their lists hold over a quarter of all path-link entries (tight instances: most links
+    /// bind), by the stage's active demands, stopping at the first path with flow that crosses
+    /// one (usually the first path looked at). Where they hold
     /// over `orEveryBeyond` of them, returns `activeCount` and fills nothing: the caller takes
     /// every active demand.
     func demandsAbove(_ threshold: Double, _ k: Int, orEveryBeyond share: Double = 1) -> Int {
         let linkPathStart = buffers.linkPathStart, linkPaths = buffers.linkPaths, pathDemand = buffers.pathDemand
+        let linkLevelEnd = buffers.linkLevelEnd, L = max(1, levels.count)
+        // (Every level's entries counted: the share is of all path-link entries.)
         var listed = 0
         for e in 0..<linkCount where util[e] >= threshold { listed += linkPathStart[e + 1] - linkPathStart[e] }
         if share < 1, Double(listed) > share * Double(linkPathStart[linkCount]) { return activeCount }
+        // The stage's demands (routable, level ≤ k), in demand order: only those can have flow.
+        let active = self.active
         var count = 0
         if listed > linkPathStart[linkCount] / 4 {
-            for d in 0..<demandCount where level[d] <= k {
+            for a in 0..<activeCount {
+                let d = Int(active[a])
                 let tiny = 1e-12 * volume[d]
                 for p in pathStart[d]..<pathStart[d + 1] where flow[p] > tiny && crosses(p, above: threshold) {
                     hot[count] = Int32(d)
@@ -1383,18 +1389,19 @@ final class SolverRun {
         epoch &+= 1
         var marked = 0
         for e in 0..<linkCount where util[e] >= threshold {
-            for i in linkPathStart[e]..<linkPathStart[e + 1] {
+            // Each link's paths of levels ≤ k come first (`linkLevelEnd`).
+            for i in linkPathStart[e]..<linkLevelEnd[e * L + k] {
                 let p = Int(linkPaths[i])
                 let d = Int(pathDemand[p])
-                if mark[d] != epoch, level[d] <= k, flow[p] > 1e-12 * volume[d] {
+                if mark[d] != epoch, flow[p] > 1e-12 * volume[d] {
                     mark[d] = epoch
                     marked += 1
                 }
             }
         }
         if marked > 0 {
-            for d in 0..<demandCount where mark[d] == epoch {
-                hot[count] = Int32(d)
+            for a in 0..<activeCount where mark[Int(active[a])] == epoch {
+                hot[count] = active[a]
                 count += 1
             }
         }
