@@ -195,6 +195,41 @@ import Testing
         #expect(with.sweeps < without.sweeps, "\(with.sweeps) sweeps, \(without.sweeps) without the LP")
         HoldCertificate.expectCertified(p, with)
     }
+
+    /// A warm stage that its restricted rounds leave above its target re-solves the LP over the
+    /// link-rows that carried the previous certificate (`SolverRun.supportCertificate`), with
+    /// the new volumes. Priority 0 of these three-priority meshes was certified cold by the LP
+    /// after 34–464 sweeps; after every volume changed by up to ±5%, its warm stage crawls 19–202
+    /// sweeps toward the old certificate's bound without that LP, and takes a few with it. The
+    /// LP's budget is a share of the sweeps the previous answer's stage took: here a stand-in
+    /// for an expensive stage (100,000; a mesh this small would not pay for an LP of its own
+    /// size), and none at all where the warm start does not say (an answer from before
+    /// `sweeps` was read back): the same answer as without the LP.
+    @Test func aWarmStageReSolvesTheLPOverThePreviousCertificatesSupport() {
+        let options = SolveOptions(gap: 0.005, exactStageLimit: 0)
+        var off = options
+        off.warmSupportLP = false
+        for seed in [1, 2, 7] {
+            let p = Self.tightMesh(seed: seed, priorities: 3)
+            let first = MLUSolver.solve(p, options: options)
+            var r = TestRandom(seed &+ 5)
+            var changed = p
+            for d in 0..<changed.demandCount { changed.volume[d] *= r.uniform(0.95, 1.05) }
+            var start = WarmStart(first)
+            start.stageSweeps[0] = 100_000
+            let with = MLUSolver.solve(changed, options: options, warmStart: start)
+            let without = MLUSolver.solve(changed, options: off, warmStart: start)
+            #expect(with.stages[0].sweeps * 3 <= without.stages[0].sweeps, "seed \(seed): \(with.stages[0].sweeps) sweeps with the LP, \(without.stages[0].sweeps) without")
+            #expect(with.sweeps < without.sweeps)
+            for stage in with.stages { #expect(stage.gap <= 0.005, "seed \(seed), priority \(stage.priority): \(stage.gap)") }
+            #expect(!with.notes.contains { $0.kind == .warmStartDiscarded || $0.kind == .gapNotReached })
+            HoldCertificate.expectCertified(changed, with, cold: false)
+            // Without the previous stages' sweeps: no budget, no LP.
+            var unknown = start
+            unknown.stageSweeps = [:]
+            #expect(MLUSolver.solve(changed, options: options, warmStart: unknown) == without)
+        }
+    }
 }
 
 @Suite struct MLUSolverRestrictedLPPropertyTests {

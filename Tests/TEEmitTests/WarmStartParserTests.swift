@@ -29,6 +29,8 @@ import Testing
         for stage in solution.stages {
             let mu = try #require(start.smoothing[stage.priority])
             #expect(abs(mu - stage.smoothing) <= 1e-9)
+            // And the sweeps each stage took (a warm stage's budget for the LP over its support).
+            #expect(start.stageSweeps[stage.priority] == stage.sweeps)
         }
         // Every priority reached the asked gap: none is carried as missed.
         #expect(solution.askedGap == 0.01 && start.missedGaps.isEmpty)

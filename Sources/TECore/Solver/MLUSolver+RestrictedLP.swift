@@ -244,3 +244,87 @@ extension SolverRun {
         return ((value, y, chosenZ, costs), overfilled.map { ($0.row, $0.link) })
     }
 }
+
+extension SolverRun {
+    /// The share of a previous certificate's weight (y and z together) whose link-rows make up
+    /// its support for `supportCertificate`; the rest is left out.
+    static let supportMass = 1 - 1e-6
+    /// The support LP may cost this share of the sweeps the previous answer's stage took.
+    static let supportShare = 0.1
+    /// The support LP's cost against a sweep's (one unit per path-link entry of the problem): per
+    /// path-row entry of the LP and per cube of its link-rows, over its 10–20 interior-point
+    /// iterations; plus one pass (its certificate over every path). Measured on wan-300-tight and
+    /// fattree-k8-tight (LPs of 3–600 link-rows and up to 72,000 path-row entries): about
+    /// 0.16 µs per entry and 0.018 ns per R³ each iteration, against about 10 ns per entry in a
+    /// sweep.
+    static let supportEntryWork = 240.0
+    static let supportRowWork = 0.027
+
+    /// A warm stage's certificate from the restricted LP over the link-rows that carried the
+    /// previous answer's certificate (`y` on row k, `z` on the held rows: those that hold all
+    /// but 10⁻⁶ of its weight) and each held row's links within half the target of its hold,
+    /// with this run's volumes and loads (docs/solve.md, "The LP over the previous
+    /// certificate's support").
+    ///
+    /// Where the previous certificate came from an LP (the restricted LP, or the bisection over
+    /// virtual links), it sits on a few hundred link-rows at most: the constraints that bound its
+    /// optimum. After a small change the new optimum is bound by mostly the same ones, so the LP
+    /// over them bounds the changed problem about as well as the grown LP that found them did
+    /// the old one, at the cost of one LP of their size. The held rows' links near their holds
+    /// join because the holds moved (each is an earlier stage's new MLU), and the previous
+    /// certificate may not have priced them. A certificate from the sweeps (smoothed weights on
+    /// every link) has no small support. The LP is tried only where its estimated cost is at
+    /// most `supportShare` of the sweeps the previous answer's stage took (none where that is
+    /// not known). Adopts the certificate where it is better (raising `bestBound`).
+    func supportCertificate(_ k: Int, caps: [Double], y: [Double], z: [Double], target: Double, bestBound: inout Double) {
+        let E = linkCount
+        guard options.restrictedLPLimit > 0, activeCount > 0, y.count == E, let previous = previousSweeps[levels[k]] else { return }
+        let allowed = Double(previous) * SolverRun.supportShare
+        let entryCount = Double(max(1, linkStart[pathCount]))
+        let L = max(1, levels.count)
+        // The LP's estimated cost in sweeps, from its link-rows and its path-row entries (a row
+        // j link's: the paths of levels ≤ j that cross it).
+        var count = 0, lpEntries = 0
+        func fits() -> Bool {
+            let work = SolverRun.supportEntryWork * Double(lpEntries) + SolverRun.supportRowWork * pow(Double(count), 3)
+            return count <= options.restrictedLPLimit && 1 + work / entryCount <= allowed
+        }
+        guard fits() else { return }
+        let holds = Array(caps.prefix(k))
+        let rowLevels = (0...k).filter { $0 == k || (holds[$0].isFinite && holds[$0] > 0) }
+        var entries: [(weight: Double, row: Int, link: Int)] = []
+        var total = 0.0
+        for (r, j) in rowLevels.enumerated() {
+            for e in 0..<E where invCap[e] > 0 {
+                let w = j == k ? y[e] : (j * E + e < z.count ? z[j * E + e] : 0)
+                guard w > 0, w.isFinite else { continue }
+                entries.append((w, r, e))
+                total += w
+            }
+        }
+        guard total > 0, total.isFinite else { return }
+        entries.sort { $0.weight > $1.weight || ($0.weight == $1.weight && ($0.row, $0.link) < ($1.row, $1.link)) }
+        var member = [Bool](repeating: false, count: rowLevels.count * E)
+        func add(_ r: Int, _ e: Int) {
+            member[r * E + e] = true
+            count += 1
+            lpEntries += buffers.linkLevelEnd[e * L + rowLevels[r]] - buffers.linkPathStart[e]
+        }
+        var mass = 0.0
+        for x in entries where mass < SolverRun.supportMass * total {
+            add(x.row, x.link)
+            mass += x.weight
+            guard fits() else { return }
+        }
+        for (r, j) in rowLevels.enumerated() where j < k {
+            let row = cum + j * E
+            for e in 0..<E where invCap[e] > 0 && !member[r * E + e] && (load[e] + row[e]) * invCap[e] >= holds[j] * (1 - target / 2) { add(r, e) }
+        }
+        guard fits() else { return }
+        let rowLinks = (0..<rowLevels.count).map { r in (0..<E).filter { member[r * E + $0] } }
+        guard !rowLinks[rowLevels.count - 1].isEmpty,
+              let bound = restrictedBound(k, rowLevels: rowLevels, rowLinks: rowLinks, holds: holds),
+              bound.certificate.value > bestBound else { return }
+        adopt(bound.certificate, bestBound: &bestBound)
+    }
+}

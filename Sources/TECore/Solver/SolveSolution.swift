@@ -32,6 +32,9 @@ public struct SolveOptions: Sendable, Equatable {
     public var holdPricingSweeps: Int = 200
     /// Whether such a stage sweeps on past `holdPricingSweeps` (tests compare both).
     var sweepsPastPricing = true
+    /// Whether a warm stage left above its target by its restricted rounds tries the LP over
+    /// the previous certificate's support (`SolverRun.supportCertificate`; tests compare both).
+    var warmSupportLP = true
     /// Held stages up to this size (path-link entries times rows) that end above their target
     /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
     /// ones are left to the sweeps (tests lower it to stand for a large problem).
@@ -78,13 +81,18 @@ public struct WarmStart: Sendable, Equatable {
     /// certify more): the gap it reached. A warm stage asked for less than that stops at it and is
     /// not solved again cold for missing the asked gap (docs/solve.md, "Warm start").
     public var missedGaps: [Int: Double]
+    /// Per priority: the sweeps its stage took in the previous answer (what solving it again
+    /// may cost; a warm stage spends at most a share of it on an LP over the previous
+    /// certificate's support, `SolverRun.supportCertificate`); absent: unknown (no such LP).
+    public var stageSweeps: [Int: Int]
 
     public init(
         splits: [Double], smoothing: [Int: Double] = [:], duals: [Int: [Double]] = [:], pathCosts: [Int: [Double]] = [:],
         structure: SolveStructure? = nil, flows: [Double] = [], stageLinkFlow: [Double] = [], holdDuals: [Int: [Double]] = [:],
-        missedGaps: [Int: Double] = [:]
+        missedGaps: [Int: Double] = [:], stageSweeps: [Int: Int] = [:]
     ) {
         self.missedGaps = missedGaps
+        self.stageSweeps = stageSweeps
         self.holdDuals = holdDuals
         self.splits = splits
         self.smoothing = smoothing
@@ -115,6 +123,7 @@ public struct WarmStart: Sendable, Equatable {
         holdDuals = holds
         let gaps = Dictionary(solution.stages.map { ($0.priority, $0.gap) }, uniquingKeysWith: { a, _ in a })
         missedGaps = Self.missedGaps(gaps, asked: solution.askedGap)
+        stageSweeps = Dictionary(solution.stages.map { ($0.priority, $0.sweeps) }, uniquingKeysWith: { a, _ in a })
         structure = solution.structure
         flows = solution.flow
         stageLinkFlow = solution.stageLinkFlow

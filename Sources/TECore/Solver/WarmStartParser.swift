@@ -71,6 +71,7 @@ private struct AnswerScanner: JSONScanning {
         var given: [Bool] = []
         var demandsSeen = false
         var smoothing: [Int: Double] = [:]
+        var stageSweeps: [Int: Int] = [:]
         var duals: [Int: [Double]] = [:]
         var holds: [Int: [Double]] = [:]
         var gaps: [Int: Double] = [:]
@@ -97,6 +98,7 @@ private struct AnswerScanner: JSONScanning {
                     var priority: Int?
                     var mu: Double?
                     var gap: Double?
+                    var sweeps: Int?
                     var y: [Double]?
                     var z: [Double] = []
                     try s.members("a priority (an object)") { s, key throws(SolveInputError) in
@@ -106,6 +108,10 @@ private struct AnswerScanner: JSONScanning {
                             guard v == v.rounded(), abs(v) < 1e15 else { throw s.fail("expected an integer, got \(formatNumber(v))") }
                             priority = Int(v)
                         case "smoothing": mu = try s.number()
+                        case "sweeps":
+                            // (Only a budget for the warm stage's LP: a count that is not one is left out.)
+                            let v = try s.number()
+                            if v >= 0, v == v.rounded(), v < 1e12 { sweeps = Int(v) }
                         case "gap":
                             // (null: an answer without a bound; no gap to carry.)
                             if s.peek() == UInt8(ascii: "n") { try s.skipValue() } else { gap = try s.number() }
@@ -124,6 +130,7 @@ private struct AnswerScanner: JSONScanning {
                     guard let priority else { return }
                     if let mu { smoothing[priority] = mu }
                     if let gap, gap >= 0 { gaps[priority] = gap }
+                    if let sweeps { stageSweeps[priority] = sweeps }
                     if let y {
                         duals[priority] = y
                         if !z.isEmpty { holds[priority] = z }
@@ -148,7 +155,7 @@ private struct AnswerScanner: JSONScanning {
         }
         if let misfit { throw misfit }
         // The priorities that stopped above the gap their solve asked for (none without `asked_gap`).
-        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds, missedGaps: WarmStart.missedGaps(gaps, asked: asked))
+        return WarmStart(splits: splits, smoothing: smoothing, duals: duals, holdDuals: holds, missedGaps: WarmStart.missedGaps(gaps, asked: asked), stageSweeps: stageSweeps)
     }
 
     /// `{LINK: weight, ...}` as one weight per link of the problem (0 where not named).
