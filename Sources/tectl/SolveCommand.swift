@@ -24,6 +24,9 @@ struct Solve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Quantize each split to integer weights for a group of at most N entries.", valueName: "N"))
     var tableSize: Int?
 
+    @Option(name: .long, help: ArgumentHelp("With --table-size: after quantizing, entries move off the most utilized link while each group's worst oversubscription stays within S of its least (0: pure WCMP).", valueName: "S"))
+    var repairSlack: Double = QuantizedSolution.defaultRepairSlack
+
     @Option(name: .long, help: ArgumentHelp("Stop each priority stage at this certified optimality gap (0.01 = 1%).", valueName: "G"))
     var gap: Double = 0.01
 
@@ -42,6 +45,7 @@ struct Solve: ParsableCommand {
     func validate() throws {
         if let tableSize, tableSize < 1 || tableSize > 65535 { throw ValidationError("--table-size must be 1...65535") }
         if !(gap > 0 && gap < 1) { throw ValidationError("--gap must be in (0, 1)") }
+        if !(repairSlack >= 0 && repairSlack <= 1) { throw ValidationError("--repair-slack must be in [0, 1]") }
         if maxSweeps < 1 { throw ValidationError("--max-sweeps must be ≥ 1") }
         if !(0...1_000).contains(exactLimit) { throw ValidationError("--exact-limit must be 0...1000 (a dense factorization of that size per iteration: seconds per stage at 1000)") }
         if !(0...2_000).contains(restrictedLimit) { throw ValidationError("--restricted-limit must be 0...2000 (a dense factorization of that size per iteration)") }
@@ -75,7 +79,7 @@ struct Solve: ParsableCommand {
             }
         }
         let solution = MLUSolver.solve(problem, options: SolveOptions(gap: gap, maxSweepsPerStage: maxSweeps, exactStageLimit: exactLimit, restrictedLPLimit: restrictedLimit), warmStart: warm)
-        let quantized = tableSize.map { QuantizedSolution(problem: problem, solution: solution, tableSize: $0) }
+        let quantized = tableSize.map { QuantizedSolution(problem: problem, solution: solution, tableSize: $0, repairSlack: repairSlack) }
         let out: String
         switch format {
         case .text: out = SolveRenderer.text(problem: problem, solution: solution, quantized: quantized)

@@ -29,6 +29,35 @@ import Testing
         #expect(r.oversubscription(0, r.weights) <= wcmp.best + 0.01)
     }
 
+    /// The demand behind fattree-k32-loose seed 163's quantized MLU (+4.74% with a 1% slack):
+    /// 0.575 of a demand of 57.451 on a path that fills its link. WCMP's least worst
+    /// oversubscription is 5.3% at 53 entries, where that path gets 32 (+5.0%); every move of
+    /// one of its entries to another path leaves that path 11–26% over its share. Within 1% of
+    /// the least, nothing moves; within the default 5%, entries leave the top link until it is
+    /// within a move of the fractional MLU, and the group's worst stays within 5% of the least.
+    @Test func aWiderSlackLetsTheTopLinksPathGiveUpEntries() {
+        let shares = [0.097, 0.021, 0.575, 0.008, 0.011, 0.187, 0.013, 0.09]
+        var p = SolveProblem()
+        for i in shares.indices { p.addLink(name: "l\(i)", capacity: 106, load: 0) }
+        p.addDemand(name: "d", volume: 57.451, priority: 0, paths: shares.indices.map { [$0] })
+        let sum = shares.reduce(0, +)
+        let ideal = shares.map { $0 / sum }
+        let wcmp = WeightQuantizer.weighted(ideal, tableSize: 64)
+        let fractional = 57.451 * ideal[2] / 106
+        var narrow = QuantizationRepair(problem: p, ideal: ideal, weights: wcmp.weights, placed: [true], allowed: [wcmp.best + 0.01], tableSize: 64)
+        narrow.run(until: fractional)
+        var wide = QuantizationRepair(problem: p, ideal: ideal, weights: wcmp.weights, placed: [true], allowed: [wcmp.best + QuantizedSolution.defaultRepairSlack], tableSize: 64)
+        wide.run(until: fractional)
+        #expect(wcmp.weights == [5, 1, 32, 0, 0, 10, 0, 5])
+        #expect(narrow.moves == 0 && narrow.weights == wcmp.weights)
+        #expect(narrow.utilization(2) / fractional - 1 > 0.05)
+        // Two entries off the top path (30 of 51, +2.5%); the group's worst 9.2%.
+        #expect(wide.weights == [5, 1, 30, 0, 0, 10, 0, 5])
+        #expect(wide.utilization(2) / fractional - 1 < 0.03)
+        #expect(wide.oversubscription(0, wide.weights) <= wcmp.best + QuantizedSolution.defaultRepairSlack)
+        #expect(wide.oversubscription(0, wide.weights) > wcmp.best + 0.01)
+    }
+
     /// A demand of 100 split 1:1 (weights 1, 1) over two links of capacity 100 with these loads,
     /// in 64 entries, allowed 5% of oversubscription.
     static func evenSplit(loads a: Double, _ b: Double) -> QuantizationRepair {
@@ -66,7 +95,7 @@ import Testing
     }
 
     /// On random problems and table sizes: the repair never raises the quantized MLU, each
-    /// group stays within the table and within the slack of its least worst oversubscription,
+    /// group stays within the table and within the repair's slack of its least worst oversubscription,
     /// a path with a share that had an entry keeps one, and a path without a share gets none.
     @Test func theRepairNeverHurtsAndKeepsTheWCMPGuarantees() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...1_000_000), Gen.int(in: 2...128)) { seed, tableSize in
@@ -82,7 +111,7 @@ import Testing
                 let ideal = Array(s.split[range])
                 guard ideal.contains(where: { $0 > 0 }) else { continue }
                 let best = WeightQuantizer.weighted(ideal, tableSize: tableSize).best
-                #expect(WeightQuantizer.oversubscription(w, shares: ideal) <= best + 0.01 + 1e-9, "seed \(seed) demand \(d): \(w) for \(ideal)")
+                #expect(WeightQuantizer.oversubscription(w, shares: ideal) <= best + QuantizedSolution.defaultRepairSlack + 1e-9, "seed \(seed) demand \(d): \(w) for \(ideal)")
                 for (i, q) in range.enumerated() {
                     if ideal[i] > 0, plain.weights[q] > 0 { #expect(w[i] > 0, "seed \(seed) demand \(d) dropped path \(i)") }
                     if ideal[i] <= 0 { #expect(w[i] == 0) }

@@ -26,6 +26,14 @@ import Testing
         #expect(abs(split.reduce(0, +) - 1) < 1e-9)
         #expect((obj["links"] as? [[String: Any]])?.count == 2)
         #expect((obj["quantized"] as? [String: Any])?["table_size"] as? Int == 64)
+        // The repair's slack: 0 is allowed (no move past the least worst oversubscription); outside [0, 1] is refused.
+        let strict = try runTectl(["solve", file.path, "--format", "json", "--table-size", "64", "--gap", "0.001", "--repair-slack", "0"])
+        #expect(strict.status == 0)
+        for bad in ["-0.1", "1.5", "nan"] {
+            let wrong = try runTectl(["solve", file.path, "--table-size", "64", "--repair-slack=\(bad)"])
+            #expect(wrong.status != 0)
+            #expect(wrong.stderr.contains("--repair-slack must be in [0, 1]"), "\(bad): \(wrong.stderr)")
+        }
     }
 
     func problem(_ v1: Double, _ v2: Double) -> String {
