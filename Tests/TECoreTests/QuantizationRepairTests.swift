@@ -4,6 +4,17 @@ import Testing
 
 /// The MLU repair after per-demand WCMP (`QuantizationRepair`, run by `QuantizedSolution`).
 @Suite struct QuantizationRepairTests {
+    /// One demand of `volume` over one path per share, each path a link of its own of
+    /// `capacity`: the problem, the normalized shares, and their WCMP weights in 64 entries.
+    static func oneDemand(shares: [Double], volume: Double, capacity: Double) -> (SolveProblem, [Double], (weights: [Int], best: Double)) {
+        var p = SolveProblem()
+        for i in shares.indices { p.addLink(name: "l\(i)", capacity: capacity, load: 0) }
+        p.addDemand(name: "d", volume: volume, priority: 0, paths: shares.indices.map { [$0] })
+        let sum = shares.reduce(0, +)
+        let ideal = shares.map { $0 / sum }
+        return (p, ideal, WeightQuantizer.weighted(ideal, tableSize: 64))
+    }
+
     /// The demand behind fattree-k32-loose seed 62's quantized MLU (+4.47%): 8 paths, one with
     /// 0.485 of the volume. On its own, WCMP's least worst oversubscription (set by the small
     /// shares) is 5.0% at 57 entries, where the large path gets 29 (+5.0%). Each path on a link
@@ -11,13 +22,7 @@ import Testing
     /// +3.2%, the group's worst 5.1%, within the 1% slack) and stops there, since every further
     /// move breaks the slack.
     @Test func aPathThatFillsTheTopLinkGivesUpTheEntryItGotForNothing() {
-        let shares = [0.089, 0.051, 0.043, 0.068, 0.061, 0.485, 0.192, 0.012]
-        var p = SolveProblem()
-        for i in shares.indices { p.addLink(name: "l\(i)", capacity: 100, load: 0) }
-        p.addDemand(name: "d", volume: 58.15, priority: 0, paths: shares.indices.map { [$0] })
-        let sum = shares.reduce(0, +)
-        let ideal = shares.map { $0 / sum }
-        let wcmp = WeightQuantizer.weighted(ideal, tableSize: 64)
+        let (p, ideal, wcmp) = Self.oneDemand(shares: [0.089, 0.051, 0.043, 0.068, 0.061, 0.485, 0.192, 0.012], volume: 58.15, capacity: 100)
         #expect(wcmp.weights == [5, 3, 2, 4, 3, 29, 11, 0])
         var r = QuantizationRepair(problem: p, ideal: ideal, weights: wcmp.weights, placed: [true], allowed: [wcmp.best + 0.01], tableSize: 64)
         let before = r.utilization(5)
@@ -36,13 +41,7 @@ import Testing
     /// the least, nothing moves; within the default 5%, entries leave the top link until it is
     /// within a move of the fractional MLU, and the group's worst stays within 5% of the least.
     @Test func aWiderSlackLetsTheTopLinksPathGiveUpEntries() {
-        let shares = [0.097, 0.021, 0.575, 0.008, 0.011, 0.187, 0.013, 0.09]
-        var p = SolveProblem()
-        for i in shares.indices { p.addLink(name: "l\(i)", capacity: 106, load: 0) }
-        p.addDemand(name: "d", volume: 57.451, priority: 0, paths: shares.indices.map { [$0] })
-        let sum = shares.reduce(0, +)
-        let ideal = shares.map { $0 / sum }
-        let wcmp = WeightQuantizer.weighted(ideal, tableSize: 64)
+        let (p, ideal, wcmp) = Self.oneDemand(shares: [0.097, 0.021, 0.575, 0.008, 0.011, 0.187, 0.013, 0.09], volume: 57.451, capacity: 106)
         let fractional = 57.451 * ideal[2] / 106
         var narrow = QuantizationRepair(problem: p, ideal: ideal, weights: wcmp.weights, placed: [true], allowed: [wcmp.best + 0.01], tableSize: 64)
         narrow.run(until: fractional)
