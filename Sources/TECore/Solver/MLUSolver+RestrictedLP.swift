@@ -55,7 +55,7 @@ extension SolverRun {
         deltas.append(2)
         // The rows that take part (row k, and each held row with a hold) and their utilization
         // (links without capacity: −∞, never near the top).
-        let rowLevels = (0...k).filter { $0 == k || (holds[$0].isFinite && holds[$0] > 0) }
+        let rowLevels = lpRows(k, holds: holds)
         let utilization = rowLevels.map { j in
             let row = cum + j * E
             return (0..<E).map { e in invCap[e] > 0 ? (load[e] + row[e]) * invCap[e] : -Double.infinity }
@@ -246,6 +246,11 @@ extension SolverRun {
 }
 
 extension SolverRun {
+    /// The rows a restricted LP of stage k holds: row k, and each held row with a hold.
+    func lpRows(_ k: Int, holds: [Double]) -> [Int] {
+        (0...k).filter { $0 == k || (holds[$0].isFinite && holds[$0] > 0) }
+    }
+
     /// The share of a previous certificate's weight (y and z together) whose link-rows make up
     /// its support for `supportCertificate`; the rest is left out.
     static let supportMass = 1 - 1e-6
@@ -291,7 +296,7 @@ extension SolverRun {
         }
         guard fits() else { return }
         let holds = Array(caps.prefix(k))
-        let rowLevels = (0...k).filter { $0 == k || (holds[$0].isFinite && holds[$0] > 0) }
+        let rowLevels = lpRows(k, holds: holds)
         var entries: [(weight: Double, row: Int, link: Int)] = []
         var total = 0.0
         for (r, j) in rowLevels.enumerated() {

@@ -139,8 +139,9 @@ final class SolverRun {
     init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
         self.options = options
-        previousGaps = warmStart.map { $0.splits.count == problem.pathCount ? $0.missedGaps : [:] } ?? [:]
-        previousSweeps = warmStart.map { $0.splits.count == problem.pathCount ? $0.stageSweeps : [:] } ?? [:]
+        let fitting = warmStart.flatMap { $0.splits.count == problem.pathCount ? $0 : nil }
+        previousGaps = fitting?.missedGaps ?? [:]
+        previousSweeps = fitting?.stageSweeps ?? [:]
         var structure = SolveStructure(problem)
         // Same structure: equal arrays, usually the very same buffers (then O(1)), else one compare.
         if let warm = warmStart?.structure, let cached = warm.buffers, warm == structure {
@@ -1482,7 +1483,6 @@ final class SolverRun {
         }
     }
 }
-
 
 func formatPercent(_ v: Double) -> String {
     guard v.isFinite else { return "∞" }
