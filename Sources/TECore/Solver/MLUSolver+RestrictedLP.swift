@@ -258,8 +258,9 @@ extension SolverRun {
     static let supportShare = 0.1
     /// The support LP's cost against a sweep's (one unit per path-link entry of the problem): per
     /// path-row entry of the LP and per cube of its link-rows, over its 10–20 interior-point
-    /// iterations; plus one pass (its certificate over every path). Measured on wan-300-tight and
-    /// fattree-k8-tight (LPs of 3–600 link-rows and up to 72,000 path-row entries): about
+    /// iterations; plus one pass (its certificate over every path). Measured on wan-300-tight,
+    /// fattree-k8-tight and fattree-k16-tight-8k (LPs of 3–600 link-rows and up to 72,000
+    /// path-row entries): about
     /// 0.16 µs per entry and 0.018 ns per R³ each iteration, against about 10 ns per entry in a
     /// sweep.
     static let supportEntryWork = 240.0
