@@ -23,7 +23,7 @@ extension SolverRun {
     func exactStage(_ k: Int, held: [Double], links stageLinks: (localLink: [Int32], used: [Int])) -> (result: StageResult, holds: [Double])? {
         let E = linkCount
         let lpHolds = held.map { $0 * (1 + SolverRun.exactHoldSlack) }
-        let rowLevels = (0..<k).filter { lpHolds[$0].isFinite && lpHolds[$0] > 0 } + [k]
+        let rowLevels = lpRows(k, holds: lpHolds)
         let (localLink, used) = stageLinks
         let L = used.count
 
