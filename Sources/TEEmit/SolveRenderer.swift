@@ -1,3 +1,4 @@
+import Foundation
 import TECore
 
 /// Renders a `tectl solve` answer as text (people) or JSON (scripts; keys documented in docs/solve.md).
@@ -7,21 +8,21 @@ public enum SolveRenderer {
         var out = "{\n"
         // About 24 bytes a path and 48 a demand or link: one allocation for a 2 MB answer.
         out.reserveCapacity(256 + 24 * problem.pathCount + 48 * (problem.demandCount + problem.linkCount) + 64 * problem.linkCount * solution.stages.count)
-        out += "  \"mlu\": \(number(solution.mlu)),\n"
-        out += "  \"lower_bound\": \(number(solution.lowerBound)),\n"
-        out += "  \"gap\": \(number(solution.gap)),\n"
-        if let asked = solution.askedGap { out += "  \"asked_gap\": \(number(asked)),\n" }
+        out += "  \"mlu\": \(value(solution.mlu)),\n"
+        out += "  \"lower_bound\": \(value(solution.lowerBound)),\n"
+        out += "  \"gap\": \(value(solution.gap)),\n"
+        if let asked = solution.askedGap { out += "  \"asked_gap\": \(value(asked)),\n" }
         out += "  \"sweeps\": \(solution.sweeps),\n"
         out += "  \"priorities\": ["
         for (n, s) in solution.stages.enumerated() {
             out += n == 0 ? "\n" : ",\n"
-            out += "    {\"priority\": \(s.priority), \"mlu\": \(number(s.mlu)), \"lower_bound\": \(number(s.lowerBound)), \"gap\": \(number(s.gap)), \"sweeps\": \(s.sweeps), \"smoothing\": \(number(s.smoothing))"
+            out += "    {\"priority\": \(s.priority), \"mlu\": \(value(s.mlu)), \"lower_bound\": \(value(s.lowerBound)), \"gap\": \(value(s.gap)), \"sweeps\": \(s.sweeps), \"smoothing\": \(value(s.smoothing))"
             out += certificate(problem: problem, solution: solution, stage: n)
             out += "}"
         }
         out += solution.stages.isEmpty ? "],\n" : "\n  ],\n"
         if let q = quantized {
-            out += "  \"quantized\": {\"table_size\": \(q.tableSize), \"mlu\": \(number(q.mlu)), \"worst_oversubscription\": \(number(q.worstOversubscription))},\n"
+            out += "  \"quantized\": {\"table_size\": \(q.tableSize), \"mlu\": \(value(q.mlu)), \"worst_oversubscription\": \(value(q.worstOversubscription))},\n"
         }
         out += "  \"notes\": ["
         for (n, note) in solution.notes.enumerated() {
@@ -53,7 +54,7 @@ public enum SolveRenderer {
         out += "  \"links\": ["
         for e in 0..<problem.linkCount {
             out += e == 0 ? "\n" : ",\n"
-            out += "    {\"name\": \(string(problem.linkNames[e])), \"utilization\": \(number(solution.utilization[e]))}"
+            out += "    {\"name\": \(string(problem.linkNames[e])), \"utilization\": \(value(solution.utilization[e]))}"
         }
         out += problem.linkCount == 0 ? "]\n" : "\n  ]\n"
         out += "}\n"
@@ -119,7 +120,15 @@ public enum SolveRenderer {
         return out + "}"
     }
 
-    /// Shortest round-trip form, trimmed to 1e-9 (splits and utilizations need no more); null if not finite.
+    /// A utilization, bound, gap or smoothing: the shortest form that reads back to the same
+    /// double; null if not finite. Not trimmed: on a fabric nearly idle (or with capacities in
+    /// bit/s and volumes in Gbit/s) every utilization is far below 10⁻⁹.
+    static func value(_ v: Double) -> String {
+        guard v.isFinite else { return "null" }
+        return v == 0 ? "0" : "\(v)"
+    }
+
+    /// A split: the shortest round-trip form, trimmed to 1e-9 (a fraction needs no more); null if not finite.
     static func number(_ v: Double) -> String {
         // Most splits are exactly 0 or 1.
         if v == 0 { return "0" }
@@ -135,9 +144,12 @@ public enum SolveRenderer {
         return "\(r)"
     }
 
+    /// Two decimals; a value that would round to 0.0% but is not 0 keeps three significant
+    /// digits (`3e-09%`), so a nearly idle fabric does not read as empty.
     static func percent(_ v: Double) -> String {
         guard v.isFinite else { return "inf" }
         let r = (v * 10000).rounded() / 100
+        if r == 0, v != 0 { return String(format: "%.3g%%", v * 100) }
         return "\(r)%"
     }
 

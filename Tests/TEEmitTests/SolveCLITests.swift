@@ -178,4 +178,36 @@ import Testing
         #expect(r.stdout.contains("note: demand \"y\" has no path: its volume is left out"))
         #expect(r.stdout.contains("note: MLU 300.0% is above 100%"))
     }
+
+    /// Capacities in bit/s and volumes in Gbit/s (a unit slip, or a fabric nearly idle): every
+    /// utilization is around 10⁻¹¹. The answer keeps them: `mlu`, `lower_bound`, the links'
+    /// utilizations and the smoothing are written in full (they once were rounded to 10⁻⁹, so the
+    /// answer read MLU 0 and lower bound 0 with a gap of 0.58%, and a warm start lost the
+    /// smoothing), and the text shows them as small, not as 0.0%.
+    @Test func tinyUtilizationsAreWrittenInFull() throws {
+        let file = try write("""
+            {"links": [{"name": "a", "capacity": 400e9}, {"name": "b", "capacity": 100e9, "load": 3}],
+             "demands": [{"name": "d", "volume": 7, "paths": [["a"], ["b"]]}]}
+            """, "tiny")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try runTectl(["solve", file.path, "--format", "json"])
+        #expect(r.status == 0)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let mlu = try #require(obj["mlu"] as? Double)
+        let bound = try #require(obj["lower_bound"] as? Double)
+        let gap = try #require(obj["gap"] as? Double)
+        // b's own load alone: 3 / 100e9; the demand fits on a below that.
+        #expect(abs(mlu - 3e-11) <= 3e-11 * 0.01, "mlu \(mlu)")
+        #expect(bound > 0 && bound <= mlu, "lower bound \(bound)")
+        #expect(abs((mlu - bound) / bound - gap) <= 1e-9, "gap \(gap) against mlu \(mlu) and bound \(bound)")
+        let links = try #require(obj["links"] as? [[String: Any]])
+        let b = try #require(links.first { $0["name"] as? String == "b" }?["utilization"] as? Double)
+        #expect(abs(b - 3e-11) <= 3e-11 * 0.01, "link b \(b)")
+        let stage = try #require((obj["priorities"] as? [[String: Any]])?.first)
+        #expect((stage["smoothing"] as? Double ?? 0) > 0, "smoothing \(stage["smoothing"] ?? "missing")")
+        let text = try runTectl(["solve", file.path])
+        #expect(text.status == 0)
+        #expect(text.stdout.hasPrefix("mlu 3e-09% lower-bound "), "\(text.stdout)")
+        #expect(text.stdout.contains("link b 3e-09%"), "\(text.stdout)")
+    }
 }
