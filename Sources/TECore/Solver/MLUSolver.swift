@@ -438,15 +438,31 @@ final class SolverRun {
             // The certificate restated under the earlier priorities' final MLUs where that bounds
             // higher (`restatedAtFinalRows`).
             let runHolds = k < stageHoldCaps.count ? stageHoldCaps[k] : []
-            if k < stageHoldCaps.count, k < stageHolds.count, let restated = restatedAtFinalRows(k, bound: stageBound[k], caps: stageHoldCaps[k], z: stageHolds[k], finalMLU: finalMLU) {
+            // Also where it bounds lower: a row that the later stages raised above this stage's
+            // own hold (an exact stage holds its rows at its optimum, 1e-9 above; the sweeps after
+            // it may raise them by gap/100) is no longer held there, so only the bound restated
+            // under its final MLU bounds what the answer states (a random problem of five exact
+            // stages and a last by sweeps, gap 0.1%: priority 1's bound was 1.8e-6 above its
+            // optimum with priority 0 held at its reported MLU). Where restated it falls below
+            // what y alone certifies, the plain certificate is stated.
+            if k < stageHoldCaps.count, k < stageHolds.count, let restated = restatedAtFinalRows(k, bound: stageBound[k], caps: stageHoldCaps[k], z: stageHolds[k], finalMLU: finalMLU, lowerToo: true) {
+                let lowered = restated < stageBound[k]
                 stageBound[k] = restated
                 stageHoldCaps[k] = Array(finalMLU.prefix(k))
+                if lowered, k < stageDuals.count, k < stageCosts.count {
+                    let plain = plainCertificate(k, y: stageDuals[k])
+                    if plain.bound > restated {
+                        stageBound[k] = plain.bound
+                        stageHolds[k] = []
+                        stageCosts[k] = plain.costs
+                    }
+                }
             }
             // The previous answer's certificate, restated the same way, where it now bounds
             // higher: the stage kept the better of the two under its own holds, and restated under
             // the reported MLUs the one with more weight on the held rows can pass the other.
             if k < stageWarm.count, k < stageDuals.count, k < stageHolds.count, k < stageCosts.count, let w = stageWarm[k], w.z.isEmpty || w.z.count == k * E {
-                let restated = restatedAtFinalRows(k, bound: w.bound, caps: runHolds, z: w.z, finalMLU: finalMLU)
+                let restated = restatedAtFinalRows(k, bound: w.bound, caps: runHolds, z: w.z, finalMLU: finalMLU, lowerToo: true)
                 if (restated ?? w.bound) > stageBound[k] {
                     stageBound[k] = restated ?? w.bound
                     stageHoldCaps[k] = restated != nil ? Array(finalMLU.prefix(k)) : runHolds
@@ -532,25 +548,30 @@ final class SolverRun {
     /// (−Σ_e z_j,e per unit of H_j), so it becomes bound + Σ_j (H_j − M_j)·Σ_e z_j,e. It bounds
     /// the MLU of priorities ≤ k over the splits that keep each earlier priority at or below the
     /// MLU this answer reports for it (the final flows are such a split). Where the later stages
-    /// left the held rows below their caps and z prices them, it is higher. Nil where it is not
-    /// higher (no z; or the flows of an exact stage end a hair above its hold, where the
-    /// certificate stays stated under the caps), or a z row has no cap. (`leafspine_instance.py
+    /// left the held rows below their caps and z prices them, it is higher. Where a later stage
+    /// left a priced row above its cap, it is lower, and only it bounds what the answer states:
+    /// with `lowerToo` (the final figures) it is returned then too. Nil where it is not higher
+    /// (and no priced row ended above its cap, or not `lowerToo`: no z, or the last stage's stop
+    /// test, which never needs it), or a z row has no cap. (`leafspine_instance.py
     /// --seed 10 --leaves 32 --spines 16 --demands 6000 --priorities 4 --paths some` after four
     /// ±5% changes: its last stage certified 1.37% under caps 0.2% above priority 2's MLU, with
     /// z on that row weighing 8.2; restated under the MLUs at the end, 0.017%.)
-    func restatedAtFinalRows(_ k: Int, bound: Double, caps: [Double], z: [Double], finalMLU: [Double]) -> Double? {
+    func restatedAtFinalRows(_ k: Int, bound: Double, caps: [Double], z: [Double], finalMLU: [Double], lowerToo: Bool = false) -> Double? {
         let E = linkCount
         guard k > 0, caps.count >= k, finalMLU.count >= k, bound > 0, bound.isFinite else { return nil }
         var restated = bound
+        var above = false
         // (z rows beyond those given are 0.)
         for j in 0..<min(k, z.count / max(1, E)) {
             var sum = 0.0
             for e in 0..<E where invCap[e] > 0 && z[j * E + e] > 0 { sum += z[j * E + e] }
             guard sum > 0 else { continue }
             guard caps[j].isFinite, caps[j] > 0 else { return nil }
+            if finalMLU[j] > caps[j] { above = true }
             restated += (caps[j] - finalMLU[j]) * sum
         }
-        return restated > bound && restated.isFinite ? restated : nil
+        guard restated.isFinite else { return nil }
+        return restated > bound || (lowerToo && above) ? max(0, restated) : nil
     }
 
     /// The last stage's bound `bound` (its certificate `dual`, `holdZ` under `caps`) restated under
