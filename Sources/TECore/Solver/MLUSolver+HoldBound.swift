@@ -182,27 +182,6 @@ extension SolverRun {
         }
     }
 
-    /// Stage `k`'s plain certificate from `y` alone (z = 0; Σ y = 1): its bound, which holds
-    /// whatever the higher priorities are held at, and each demand's cheapest path cost under y
-    /// (+∞ without a usable path), as a warm start stores them. One pass over the paths of every
-    /// demand (the stage's own counted in the bound), for the final figures only.
-    func plainCertificate(_ k: Int, y: [Double]) -> (bound: Double, costs: [Double]) {
-        var costs = [Double](repeating: .infinity, count: demandCount)
-        guard y.count == linkCount else { return (0, costs) }
-        return y.withUnsafeBufferPointer { yb in
-            guard let yp = yb.baseAddress else { return (0, costs) }
-            var b = 0.0
-            for e in 0..<linkCount where invCap[e] > 0 { b += yp[e] * load[e] * invCap[e] }
-            for d in 0..<demandCount {
-                var best = Double.infinity
-                for p in pathStart[d]..<pathStart[d + 1] where pathLive[p] { best = min(best, pathCost(p, yp)) }
-                costs[d] = best
-                if level[d] <= k, volume[d] > 0, best.isFinite { b += volume[d] * best }
-            }
-            return (b, costs)
-        }
-    }
-
     /// Whether a hold-aware attempt is due at this certification pass of stage `k`: only when
     /// holds exist, the gap is not yet reached and the plain bound has stopped rising (a few
     /// sweeps without a useful gain), spaced out further after each attempt that gained nothing.
