@@ -91,6 +91,36 @@ import Testing
     /// the MLUs the answer reports, the previous one, with more weight on the held rows, bounded
     /// 1.3e-9 higher (0.91020687542 against 0.91020687420). The answer now states whichever of
     /// the two restates higher.
+    /// A warm run's stages before the last stop at 0.95 of the asked gap instead of a cold
+    /// run's 0.75: they start next to their previous optimum, where the last quarter of the gap
+    /// is crawled at a sweep's smoothing. Their holds stay within the asked gap of their bounds,
+    /// so no later stage pushes their final gaps past it.
+    @Test func earlierWarmStagesStopWithinTheGapAndStayThere() {
+        var old = sweepsOnly
+        old.warmEarlierShare = 0.75
+        var sweepsOld = 0, sweepsNew = 0, pastTheColdTarget = 0
+        for seed in 1...12 {
+            var problem = Self.tightProblem(seed: seed)
+            let cold = MLUSolver.solve(problem, options: sweepsOnly)
+            var r = TestRandom(seed &+ 977)
+            for d in 0..<problem.demandCount { problem.volume[d] *= r.uniform(0.95, 1.05) }
+            let before = MLUSolver.solve(problem, options: old, warmStart: WarmStart(cold))
+            let warm = MLUSolver.solve(problem, options: sweepsOnly, warmStart: WarmStart(cold))
+            HoldCertificate.expectCertified(problem, warm, cold: false)
+            let flows = problem.flows(splits: warm.split)
+            for stage in warm.stages {
+                #expect(stage.gap <= 0.01, "seed \(seed) priority \(stage.priority): gap \(stage.gap)")
+                let recomputed = problem.maxUtilization(flows: flows, upToPriority: stage.priority)
+                #expect(recomputed <= stage.lowerBound * 1.01, "seed \(seed) priority \(stage.priority): MLU \(recomputed), bound \(stage.lowerBound)")
+            }
+            pastTheColdTarget += warm.stages.dropLast().filter { $0.gap > 0.0075 }.count
+            sweepsOld += before.sweeps
+            sweepsNew += warm.sweeps
+        }
+        #expect(sweepsNew < sweepsOld, "warm sweeps with earlier stages asked for 0.95 of the gap: \(sweepsNew), for 0.75: \(sweepsOld)")
+        #expect(pastTheColdTarget > 0)
+    }
+
     @Test func aWarmAnswerKeepsThePreviousCertificateWhereRestatedItBoundsHigher() {
         let seed = 696_869
         var p = randomProblem(seed: seed)
@@ -372,95 +402,22 @@ import Testing
         #expect(warm.sweeps < 200, "\(warm.sweeps) sweeps")
     }
 
-    /// `tectl-bench solve-random` seed 1139 (three priorities, 20 links, 50 demands) after every
-    /// volume changed by up to ±5%, solved by sweeps alone (no exact stage, no restricted LP).
-    /// Warm, a stage stops above the asked gap, where a cold solve certifies within it. A warm
-    /// start never costs quality: the answer is the cold solve's, says so in a note, and counts
-    /// both solves' sweeps. (Seed 1034 showed this until a warm stage's closing smoothing let
-    /// its warm run certify 0.79%; on seed 1139 it is that smoothing that leaves the warm run
-    /// short, where at the rounds' μ it certified.)
-    @Test func aWarmStartThatStopsAboveTheGapIsSolvedAgainCold() throws {
-        let text = """
-        {"links": [
-          {"name": "l0", "capacity": 100.0, "load": 0.0},
-          {"name": "l1", "capacity": 25.0, "load": 0.0},
-          {"name": "l2", "capacity": 10.0, "load": 0.574},
-          {"name": "l3", "capacity": 10.0, "load": 0.0},
-          {"name": "l4", "capacity": 400.0, "load": 144.108},
-          {"name": "l5", "capacity": 40.0, "load": 0.0},
-          {"name": "l6", "capacity": 10.0, "load": 0.0},
-          {"name": "l7", "capacity": 25.0, "load": 0.0},
-          {"name": "l8", "capacity": 40.0, "load": 1.54},
-          {"name": "l9", "capacity": 40.0, "load": 0.0},
-          {"name": "l10", "capacity": 100.0, "load": 0.0},
-          {"name": "l11", "capacity": 400.0, "load": 0.0},
-          {"name": "l12", "capacity": 40.0, "load": 0.0},
-          {"name": "l13", "capacity": 400.0, "load": 0.0},
-          {"name": "l14", "capacity": 10.0, "load": 0.0},
-          {"name": "l15", "capacity": 100.0, "load": 0.0},
-          {"name": "l16", "capacity": 25.0, "load": 0.0},
-          {"name": "l17", "capacity": 100.0, "load": 0.0},
-          {"name": "l18", "capacity": 40.0, "load": 0.0},
-          {"name": "l19", "capacity": 400.0, "load": 0.0}
-        ],
-        "demands": [
-          {"name": "d0", "volume": 4.237, "priority": 1, "paths": [["l2", "l16", "l7", "l4"], ["l5"], ["l8", "l14", "l19"], ["l2"], ["l8", "l15", "l16", "l1", "l10"], ["l5", "l15", "l6"]]},
-          {"name": "d1", "volume": 1.983, "priority": 0, "paths": [["l19", "l4", "l16", "l8"], ["l4"], ["l11", "l10", "l19"], ["l19", "l14"], ["l4", "l1"], ["l4", "l7", "l13", "l15", "l18"], ["l6"], ["l14", "l18", "l5", "l7", "l6"]]},
-          {"name": "d2", "volume": 7.409, "priority": 0, "paths": [["l15", "l5", "l11", "l2", "l0"], ["l14", "l1"], ["l8", "l14", "l17", "l7", "l6"], ["l11", "l19", "l9", "l13", "l3"], ["l5"], ["l10"]]},
-          {"name": "d3", "volume": 7.903, "priority": 0, "paths": [["l10", "l14", "l16", "l2", "l17"], ["l14", "l11"], ["l8", "l17", "l13", "l5", "l3"], ["l1"], ["l14"], ["l12", "l3"], ["l4", "l11"], ["l14"]]},
-          {"name": "d4", "volume": 144.945, "priority": 0, "paths": [["l13", "l18", "l7"], ["l19", "l10"], ["l3", "l0", "l14", "l12", "l9"], ["l16", "l6", "l9"], ["l14", "l3"], ["l16", "l1", "l9", "l4", "l18"], ["l2"], ["l15", "l14"]]},
-          {"name": "d5", "volume": 1.855, "priority": 0, "paths": [["l17", "l8", "l10", "l4"], ["l2", "l16", "l1"], ["l17", "l1", "l12", "l6"]]},
-          {"name": "d6", "volume": 3.189, "priority": 1, "paths": [["l16"], ["l12", "l3"], ["l18", "l14", "l11"], ["l18", "l19", "l4", "l15"], ["l10", "l13", "l9", "l7"], ["l2", "l9"]]},
-          {"name": "d7", "volume": 5.108, "priority": 0, "paths": [["l19", "l3", "l18", "l9", "l2"], ["l13", "l15", "l3", "l17", "l14"], ["l6", "l1", "l10", "l16"], ["l10", "l4"], ["l12", "l6"]]},
-          {"name": "d8", "volume": 8.982, "priority": 1, "paths": [["l10", "l16", "l13", "l17"], ["l1"], ["l8", "l5", "l16"], ["l8", "l11"], ["l9", "l10", "l4", "l12", "l19"]]},
-          {"name": "d9", "volume": 3.333, "priority": 0, "paths": [["l5", "l14", "l18"], ["l5", "l14", "l18", "l11"]]},
-          {"name": "d10", "volume": 4.16, "priority": 1, "paths": [["l8", "l17", "l19", "l4"], ["l8", "l13", "l19"]]},
-          {"name": "d11", "volume": 3.308, "priority": 0, "paths": [["l15", "l8", "l16", "l1"]]},
-          {"name": "d12", "volume": 2.138, "priority": 1, "paths": [["l13", "l4", "l6", "l19"]]},
-          {"name": "d13", "volume": 1.015, "priority": 0, "paths": [["l9", "l12"], ["l11", "l2", "l10", "l8", "l7"], ["l3", "l14", "l0", "l17"], ["l5", "l16", "l18", "l8"], ["l12", "l19", "l2", "l4", "l17"]]},
-          {"name": "d14", "volume": 6.862, "priority": 1, "paths": [["l19", "l6"], ["l6", "l12", "l5", "l4"], ["l5", "l15", "l2"]]},
-          {"name": "d15", "volume": 1.354, "priority": 2, "paths": [["l19", "l6", "l8", "l14", "l16"], ["l8", "l9", "l6", "l0"], ["l1", "l16", "l12", "l15", "l4"], ["l12", "l5", "l8"], ["l11", "l1", "l10", "l13", "l18"]]},
-          {"name": "d16", "volume": 0.105, "priority": 1, "paths": [["l4", "l12"]]},
-          {"name": "d17", "volume": 4.885, "priority": 1, "paths": [["l10", "l9", "l17"], ["l10", "l14", "l15", "l17"], ["l17", "l2"], ["l11", "l17"]]},
-          {"name": "d18", "volume": 4.86, "priority": 1, "paths": [["l5", "l13"], ["l19", "l16", "l9", "l8", "l17"], ["l1", "l19", "l13", "l6"], ["l0", "l1", "l8"]]},
-          {"name": "d19", "volume": 0.314, "priority": 0, "paths": [["l18"], ["l6", "l5"], ["l3", "l1", "l7", "l16", "l0"], ["l19", "l6", "l13"], ["l2", "l18", "l8", "l16", "l9"], ["l16"]]},
-          {"name": "d20", "volume": 7.456, "priority": 0, "paths": [["l19"], ["l13", "l17", "l3", "l2", "l16"]]},
-          {"name": "d21", "volume": 2.071, "priority": 0, "paths": [["l3", "l4", "l10"], ["l10", "l14", "l15", "l13"], ["l4", "l18"], ["l10", "l2", "l18", "l6", "l15"], ["l5", "l11", "l16", "l3"], ["l18", "l5", "l6", "l8"]]},
-          {"name": "d22", "volume": 2.614, "priority": 0, "paths": [["l1", "l5"], ["l5", "l6"], ["l15", "l14", "l3", "l2", "l17"], ["l3", "l0", "l10", "l13", "l17"]]},
-          {"name": "d23", "volume": 9.375, "priority": 2, "paths": [["l9"], ["l10"], ["l19", "l2", "l14", "l4"], ["l0", "l12", "l8", "l15", "l14"], ["l15", "l11"], ["l8", "l19", "l2"], ["l7"]]},
-          {"name": "d24", "volume": 3.994, "priority": 0, "paths": [["l2"], ["l10", "l2"], ["l13"], ["l0", "l11", "l10"], ["l0", "l13", "l7", "l17", "l19"], ["l5", "l14"]]},
-          {"name": "d25", "volume": 1.49, "priority": 1, "paths": [["l7", "l10", "l15", "l18"], ["l14", "l9", "l12", "l15", "l17"], ["l14", "l19", "l8", "l16", "l2"], ["l2", "l7"], ["l0", "l10"], ["l12", "l8", "l9"]]},
-          {"name": "d26", "volume": 5.275, "priority": 2, "paths": [["l1", "l12", "l10", "l6"], ["l7", "l12", "l1"]]},
-          {"name": "d27", "volume": 7.795, "priority": 0, "paths": [["l12", "l8", "l0"], ["l6", "l8", "l15"], ["l6"], ["l8", "l5", "l6", "l15"], ["l16", "l8"], ["l1", "l6"]]},
-          {"name": "d28", "volume": 9.75, "priority": 0, "paths": [["l13", "l1"], ["l11", "l2", "l9", "l5", "l3"], ["l15", "l13", "l0"], ["l13", "l5", "l14", "l1"], ["l18", "l1", "l13"]]},
-          {"name": "d29", "volume": 1.912, "priority": 2, "paths": [["l14", "l9", "l13", "l11"], ["l9", "l17", "l16", "l3", "l4"], ["l2"], ["l19", "l10", "l17", "l15"], ["l19", "l11", "l18", "l13"], ["l10", "l8", "l5", "l9"], ["l13"], ["l14", "l16"]]},
-          {"name": "d30", "volume": 4.528, "priority": 2, "paths": [["l7", "l14", "l1", "l11", "l12"], ["l16", "l18", "l0", "l11"], ["l8", "l14", "l13"], ["l3", "l19"], ["l18", "l0", "l12"], ["l0", "l17"]]},
-          {"name": "d31", "volume": 9.759, "priority": 0, "paths": [["l3"], ["l10", "l18", "l19", "l13", "l17"]]},
-          {"name": "d32", "volume": 1.261, "priority": 0, "paths": [["l17", "l6", "l4"], ["l15"], ["l11", "l8", "l2"], ["l11", "l15", "l14", "l2"], ["l2", "l10"], ["l19", "l6", "l18", "l9", "l7"], ["l12"], ["l7", "l16", "l8"]]},
-          {"name": "d33", "volume": 8.684, "priority": 2, "paths": [["l3", "l7", "l6"], ["l18", "l12", "l11", "l8", "l10"], ["l0", "l1", "l19"], ["l19"], ["l7", "l4", "l10", "l8"]]},
-          {"name": "d34", "volume": 5.222, "priority": 0, "paths": [["l15"], ["l4"], ["l18", "l15", "l12", "l1"], ["l8", "l2", "l5"], ["l15", "l11", "l17"], ["l3", "l17", "l2", "l16", "l4"], ["l2", "l10", "l1"], ["l6", "l8", "l11"]]},
-          {"name": "d35", "volume": 47.183, "priority": 1, "paths": [["l11", "l15", "l14"], ["l0", "l2", "l13", "l18"], ["l14"], ["l6", "l4", "l7", "l3", "l16"], ["l13", "l15", "l3"], ["l15", "l5", "l16"]]},
-          {"name": "d36", "volume": 5.516, "priority": 0, "paths": [["l3"], ["l0", "l15"], ["l15", "l8"]]},
-          {"name": "d37", "volume": 172.682, "priority": 2, "paths": [["l18", "l4", "l12", "l10", "l13"], ["l15", "l11", "l8", "l2"], ["l10", "l17"], ["l16", "l11", "l3"], ["l2"], ["l2", "l12", "l19", "l7", "l0"], ["l7", "l4"]]},
-          {"name": "d38", "volume": 0.199, "priority": 0, "paths": [["l16", "l11"], ["l7"], ["l16", "l6", "l19", "l8", "l17"], ["l3", "l9", "l16"], ["l11", "l5", "l6"]]},
-          {"name": "d39", "volume": 6.8, "priority": 0, "paths": [["l16", "l15", "l8"], ["l6"], ["l2", "l6"], ["l7"], ["l1", "l11", "l18", "l16"], ["l5", "l7", "l9", "l18", "l3"], ["l19", "l7", "l2"]]},
-          {"name": "d40", "volume": 192.37, "priority": 0, "paths": [["l1", "l6", "l10"], ["l11"], ["l16", "l11", "l1"]]},
-          {"name": "d41", "volume": 5.432, "priority": 1, "paths": [["l6", "l4", "l7", "l11", "l12"]]},
-          {"name": "d42", "volume": 6.622, "priority": 0, "paths": [["l2", "l8", "l1", "l6"], ["l2", "l16"], ["l17", "l5", "l13", "l6"], ["l4", "l19", "l13"], ["l15", "l9"], ["l8", "l6", "l16", "l9"]]},
-          {"name": "d43", "volume": 3.495, "priority": 2, "paths": [["l4"], ["l14"], ["l5", "l12", "l1", "l6", "l0"], ["l2", "l11", "l6"], ["l1", "l0", "l4", "l19"], ["l15"]]},
-          {"name": "d44", "volume": 8.842, "priority": 2, "paths": [["l12", "l16", "l4", "l10"], ["l16", "l5", "l8", "l2"], ["l10", "l15", "l16"], ["l3", "l1", "l10", "l9"], ["l8", "l15", "l16"], ["l6"]]},
-          {"name": "d45", "volume": 2.021, "priority": 1, "paths": [["l11", "l6", "l5", "l1"], ["l13", "l11", "l5", "l15"], ["l10", "l13", "l18", "l19", "l9"], ["l11", "l8", "l19", "l0"], ["l19", "l7", "l8", "l10", "l16"], ["l11"], ["l3", "l9", "l10", "l13"]]},
-          {"name": "d46", "volume": 2.8, "priority": 2, "paths": [["l14"], ["l4", "l6"], ["l9"], ["l11", "l8", "l14", "l6"], ["l19"], ["l13", "l1"]]},
-          {"name": "d47", "volume": 66.598, "priority": 2, "paths": [["l7", "l3", "l11"], ["l2", "l5"], ["l1", "l11", "l10"], ["l11", "l15"]]},
-          {"name": "d48", "volume": 3.314, "priority": 2, "paths": [["l9", "l5", "l14"]]},
-          {"name": "d49", "volume": 86.644, "priority": 0, "paths": [["l9"], ["l4", "l0", "l18", "l1"], ["l0", "l4", "l17"], ["l11", "l2", "l13", "l7"], ["l16"], ["l16", "l5", "l11"], ["l7", "l1", "l11", "l3", "l17"], ["l15", "l14"]]}
-        ]}
-        """
-        let p = try SolveProblemParser.parse(Array(text.utf8))
+    /// `randomProblem(seed: 925)` (15 demands) after every volume changed by up to ±5%, solved by
+    /// sweeps alone (no exact stage, no restricted LP). Warm, a stage stops above the asked gap
+    /// (1.3%), where a cold solve certifies within it (the previous answer did too: a priority
+    /// it left above the gap is asked for what it reached, and kept). A warm start never costs quality: the
+    /// answer is the cold solve's, says so in a note, and counts both solves' sweeps. (`tectl-bench
+    /// solve-random` seeds 1034 and 1139 showed this until warm-start changes let their warm runs
+    /// certify: a closing smoothing, and earlier stages' holds kept within the gap.)
+    @Test func aWarmStartThatStopsAboveTheGapIsSolvedAgainCold() {
+        let p = randomProblem(seed: 925)
         var changed = p
-        changed.volume = [4.120948, 1.944564, 7.564132, 7.702122, 148.384962, 1.801538, 3.286224, 5.18447, 9.224662, 3.27246, 4.222049, 3.370266, 2.13877, 1.024471, 6.906657, 1.296162, 0.10869, 4.901048, 5.014539, 0.32243, 7.135996, 1.970743, 2.732563, 9.453158, 4.012557, 1.432244, 5.385465, 8.015932, 10.21584, 1.979094, 4.385582, 9.277915, 1.321257, 8.810831, 4.963307, 46.926844, 5.331832, 165.405519, 0.200466, 7.004192, 196.356457, 5.162346, 6.788675, 3.343147, 8.862394, 1.938597, 2.698176, 64.443985, 3.366656, 87.441771]
+        var r = TestRandom(925 &+ 41)
+        for d in 0..<changed.demandCount { changed.volume[d] *= r.uniform(0.95, 1.05) }
         let options = SolveOptions(exactStageLimit: 0, restrictedLPLimit: 0)
-        let start = WarmStart(MLUSolver.solve(p, options: options))
+        let first = MLUSolver.solve(p, options: options)
+        #expect(first.worstStageGap <= 0.01)
+        let start = WarmStart(first)
         // The warm run alone stops above the asked gap.
         let alone = SolverRun(problem: changed, options: options, warmStart: start).solve(warmStart: start)
         #expect(alone.worstStageGap > 0.01, "warm alone: \(alone.worstStageGap)")

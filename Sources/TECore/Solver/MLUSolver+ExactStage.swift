@@ -185,8 +185,9 @@ extension SolverRun {
 
     /// The gap an exact stage must certify to be kept: a tenth of the stage's target, or 1e-4
     /// where that is finer (about what the interior point reaches where the normal equations grow
-    /// ill-conditioned, and far finer than sweeps usually reach).
-    func exactStageGap(_ k: Int) -> Double { max(stageTarget(k) / 10, 1e-4) }
+    /// ill-conditioned, and far finer than sweeps usually reach). The same in a warm run (a
+    /// warm trial must certify what the exact stage would).
+    func exactStageGap(_ k: Int) -> Double { max(stageTarget(k, warm: false) / 10, 1e-4) }
 
     /// Sweeps a trial gets before the interior point takes over (`exactTrial`).
     static let exactTrialSweeps = 16

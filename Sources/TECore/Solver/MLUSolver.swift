@@ -135,6 +135,8 @@ final class SolverRun {
     /// Moves of the last sweep that only a forward cap (a later stage's row, in a warm start)
     /// held to under half their step.
     var forwardBlocked = 0
+    /// Whether this run starts from a previous answer's flows.
+    var warmRun = false
 
     init(problem: SolveProblem, options: SolveOptions, warmStart: WarmStart?) {
         self.problem = problem
@@ -305,6 +307,7 @@ final class SolverRun {
         // undo what the previous answer arranged for the later stages (it may not raise their
         // MLU), else stage 0 alone reshuffles the flows that stages 1… were balanced around.
         let warm = warmStart.map { $0.splits.count == pathCount } ?? false
+        warmRun = warm
         lastRow = warm ? levels.count - 1 : 0
         if warm, previousFlows == nil {
             for k in levels.indices {
@@ -351,7 +354,7 @@ final class SolverRun {
                     }
                 }
             }
-            var caps = (0..<k).map { stageMLU[$0] * (1 + heldSlack(exact: stageExact[$0])) }
+            var caps = (0..<k).map { j in holdCap(mlu: stageMLU[j], bound: stageBound[j], exact: stageExact[j]) }
             if warm, k + 1 < levels.count {
                 caps.append(.infinity)
                 for j in (k + 1)..<levels.count {
@@ -603,10 +606,30 @@ final class SolverRun {
         options.holdSlack ?? options.gap / (exact ? 100 : 5)
     }
 
-    /// The certified gap stage `k` stops at: a little below the asked gap for all but the last
-    /// stage (later stages may still raise its MLU within the hold slack, and the final per-stage
-    /// gaps must stay within what was asked).
-    func stageTarget(_ k: Int) -> Double { k + 1 < levels.count ? options.gap * 0.75 : options.gap }
+    /// The certified gap stage `k` stops at: for all but the last stage, below the asked gap
+    /// (later stages may still raise its MLU up to its hold, and the final per-stage gaps must
+    /// stay within what was asked): 0.75 of it cold, `SolveOptions.warmEarlierShare` (0.95) of
+    /// it warm, where `holdCap` keeps the hold within the gap of the stage's bound. A warm stage
+    /// starts next to its previous optimum and, asked for 0.75, crawled on under its old
+    /// certificate: wan-300-tight seed 211 after ±5%, priority 1 from 0.93% at sweep 13 to
+    /// 0.78% at sweep 32, 2·10⁻⁵ of MLU a sweep (docs/solve.md, "Earlier warm stages stop at
+    /// the gap").
+    func stageTarget(_ k: Int, warm: Bool? = nil) -> Double {
+        k + 1 < levels.count ? options.gap * (warm ?? warmRun ? options.warmEarlierShare : SolverRun.earlierShare) : options.gap
+    }
+    /// The share of the asked gap a cold run's stages before the last stop at: their holds
+    /// (MLU × (1 + gap/5)) then keep their final gaps within it.
+    static let earlierShare = 0.75
+
+    /// The hold on an earlier stage's row: its MLU × (1 + `heldSlack`), and (unless the slack
+    /// was set) at most its bound × (1 + gap), so that its final gap stays within the asked one.
+    /// (A stage whose MLU is already past that, stopped above the gap, keeps the plain slack.)
+    func holdCap(mlu: Double, bound: Double, exact: Bool) -> Double {
+        let cap = mlu * (1 + heldSlack(exact: exact))
+        guard options.holdSlack == nil, bound > 0, bound.isFinite else { return cap }
+        let limit = bound * (1 + options.gap * (1 - 1e-6))
+        return mlu < limit ? min(cap, limit) : cap
+    }
 
     /// The certified gap a stage stops at in this run: `stageTarget`, or, in a warm run whose
     /// previous answer stopped this priority above the gap its solve asked for, the gap it

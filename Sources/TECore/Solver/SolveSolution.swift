@@ -35,6 +35,11 @@ public struct SolveOptions: Sendable, Equatable {
     /// Whether a warm stage left above its target by its restricted rounds tries the LP over
     /// the previous certificate's support (`SolverRun.supportCertificate`; tests compare both).
     var warmSupportLP = true
+    /// The certified gap a warm run's stages before the last stop at, as a share of `gap`
+    /// (a cold run's: 0.75). Their holds are kept at most their bound × (1 + gap)
+    /// (`SolverRun.holdCap`), so the later stages cannot push them past the asked gap
+    /// (docs/solve.md, "Earlier warm stages stop at the gap"; tests compare both).
+    var warmEarlierShare = 0.95
     /// Held stages up to this size (path-link entries times rows) that end above their target
     /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
     /// ones are left to the sweeps (tests lower it to stand for a large problem).
