@@ -620,6 +620,9 @@ final class SolverRun {
     /// The share of the asked gap a cold run's stages before the last stop at: their holds
     /// (MLU × (1 + gap/5)) then keep their final gaps within it.
     static let earlierShare = 0.75
+    /// A warm stage whose own previous certificate bounds below the stage before's bound runs
+    /// restricted rounds against that bound where the MLU is within this many targets of it.
+    static let inheritedReach = 2.0
 
     /// The hold on an earlier stage's row: its MLU × (1 + `heldSlack`), and (unless the slack
     /// was set) at most its bound × (1 + gap), so that its final gap stays within the asked one.
@@ -787,7 +790,11 @@ final class SolverRun {
         // flows move; only demands with flow on links above it are moved (restricted sweeps),
         // until the MLU is within the gap of that bound or progress stalls (then full sweeps).
         var restrictedMu: Double?
-        if warmCertified, bestBound > 0 {
+        // Also where the stage before's bound (which holds here too: more demands only add
+        // terms) is the better one and near: within `inheritedReach` targets of the MLU.
+        let inheritedNear = options.warmInheritedRounds && warm && !warmCertified && trial == nil && bestBound > 0
+            && relativeGap(top, lowerBound: bestBound) <= SolverRun.inheritedReach * target
+        if warmCertified || inheritedNear, bestBound > 0 {
             top = refreshUtilization(k)
             var rounds = 0
             // The most moves that a forward cap alone held back in one round (`forwardBlocked`).
@@ -833,6 +840,9 @@ final class SolverRun {
             if relativeGap(top, lowerBound: bestBound) <= target {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu)
             }
+            // (Rounds against an inherited bound that fall short: the full sweeps go on as they
+            // would have without them, at the previous answer's μ over every demand.)
+            if inheritedNear { restrictedMu = nil }
             // Forward caps that held back the moves of many demands in a restricted round go now,
             // before the full sweeps: by the rule below they would go after one full sweep
             // without progress, or after more where tiny gains reset its count (fattree-k8-tight

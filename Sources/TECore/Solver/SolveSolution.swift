@@ -40,6 +40,10 @@ public struct SolveOptions: Sendable, Equatable {
     /// (`SolverRun.holdCap`), so the later stages cannot push them past the asked gap
     /// (docs/solve.md, "Earlier warm stages stop at the gap"; tests compare both).
     var warmEarlierShare = 0.95
+    /// Whether a warm stage whose previous certificate bounds below the stage before's bound
+    /// runs its restricted rounds against that bound (`SolverRun.inheritedReach`; tests compare
+    /// both).
+    var warmInheritedRounds = true
     /// Held stages up to this size (path-link entries times rows) that end above their target
     /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
     /// ones are left to the sweeps (tests lower it to stand for a large problem).
