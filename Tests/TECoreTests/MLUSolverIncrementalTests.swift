@@ -227,34 +227,44 @@ import Testing
     /// routing: most links bind, as on the benchmark's tight fabrics. One priority.
     static func tightFatTree(seed: Int) -> SolveProblem {
         var r = TestRandom(seed)
-        let k = 8, h = k / 2
-        func up(_ pod: Int, _ edge: Int, _ agg: Int) -> Int { ((pod * h + edge) * h + agg) * 2 }
-        let core = k * h * h * 2
-        func toCore(_ pod: Int, _ agg: Int, _ c: Int) -> Int { core + ((pod * h + agg) * h + c) * 2 }
         var paths: [[[Int]]] = []
         var volumes: [Double] = []
-        var routed = [Double](repeating: 0, count: 2 * core)
+        var routed = [Double](repeating: 0, count: fatTreeLinks(k: 8))
         for _ in 0..<2000 {
-            let p1 = r.int(k), p2 = (p1 + 1 + r.int(k - 1)) % k
-            let e1 = r.int(h), e2 = r.int(h)
-            var ps: [[Int]] = []
-            var chosen = Set<Int>()
-            let want = 4 + r.int(5)
-            while chosen.count < want {
-                let j = r.int(h * h)
-                guard chosen.insert(j).inserted else { continue }
-                let a = j / h, c = j % h
-                ps.append([up(p1, e1, a), toCore(p1, a, c), toCore(p2, a, c) + 1, up(p2, e2, a) + 1])
-            }
+            let ps = fatTreeDemandPaths(k: 8, &r)
             let v = r.int(10) == 0 ? r.uniform(20, 60) : r.uniform(1, 10)
             for e in ps[r.int(ps.count)] { routed[e] += v }
             paths.append(ps)
             volumes.append(v)
         }
         var p = SolveProblem()
-        for e in 0..<(2 * core) { p.addLink(name: "l\(e)", capacity: max(1, routed[e]) * r.uniform(1.01, 1.06)) }
+        for e in routed.indices { p.addLink(name: "l\(e)", capacity: max(1, routed[e]) * r.uniform(1.01, 1.06)) }
         for d in paths.indices { p.addDemand(name: "d\(d)", volume: volumes[d], priority: 0, paths: paths[d]) }
         return p
+    }
+
+    /// The directed links of a k-ary fat-tree as these generators number them: edge ↔ agg, then
+    /// agg ↔ core.
+    static func fatTreeLinks(k: Int) -> Int { 2 * k * (k / 2) * (k / 2) * 2 }
+
+    /// One demand's 4–8 paths edge → agg → core → agg → edge between two random pods.
+    static func fatTreeDemandPaths(k: Int, _ r: inout TestRandom) -> [[Int]] {
+        let h = k / 2
+        func up(_ pod: Int, _ edge: Int, _ agg: Int) -> Int { ((pod * h + edge) * h + agg) * 2 }
+        let core = k * h * h * 2
+        func toCore(_ pod: Int, _ agg: Int, _ c: Int) -> Int { core + ((pod * h + agg) * h + c) * 2 }
+        let p1 = r.int(k), p2 = (p1 + 1 + r.int(k - 1)) % k
+        let e1 = r.int(h), e2 = r.int(h)
+        var ps: [[Int]] = []
+        var chosen = Set<Int>()
+        let want = 4 + r.int(5)
+        while chosen.count < want {
+            let j = r.int(h * h)
+            guard chosen.insert(j).inserted else { continue }
+            let a = j / h, c = j % h
+            ps.append([up(p1, e1, a), toCore(p1, a, c), toCore(p2, a, c) + 1, up(p2, e2, a) + 1])
+        }
+        return ps
     }
 
     /// A k = 8 fat-tree with 2,000 demands of 4–8 paths in three priorities (a fifth, three tenths
@@ -263,26 +273,12 @@ import Testing
     /// fabrics, where the priorities often share their top link.
     static func looseFatTree(seed: Int, k: Int = 8, demands: Int = 2000) -> SolveProblem {
         var r = TestRandom(seed)
-        let h = k / 2
-        func up(_ pod: Int, _ edge: Int, _ agg: Int) -> Int { ((pod * h + edge) * h + agg) * 2 }
-        let core = k * h * h * 2
-        func toCore(_ pod: Int, _ agg: Int, _ c: Int) -> Int { core + ((pod * h + agg) * h + c) * 2 }
         var paths: [[[Int]]] = []
         var volumes: [Double] = []
         var prio: [Int] = []
-        var f = [Double](repeating: 0, count: 2 * core)
+        var f = [Double](repeating: 0, count: fatTreeLinks(k: k))
         for _ in 0..<demands {
-            let p1 = r.int(k), p2 = (p1 + 1 + r.int(k - 1)) % k
-            let e1 = r.int(h), e2 = r.int(h)
-            var ps: [[Int]] = []
-            var chosen = Set<Int>()
-            let want = 4 + r.int(5)
-            while chosen.count < want {
-                let j = r.int(h * h)
-                guard chosen.insert(j).inserted else { continue }
-                let a = j / h, c = j % h
-                ps.append([up(p1, e1, a), toCore(p1, a, c), toCore(p2, a, c) + 1, up(p2, e2, a) + 1])
-            }
+            let ps = fatTreeDemandPaths(k: k, &r)
             let v = r.int(10) == 0 ? r.uniform(20, 60) : r.uniform(1, 10)
             for p in ps { for e in p { f[e] += v / Double(ps.count) } }
             paths.append(ps)
@@ -292,7 +288,7 @@ import Testing
         }
         let peak = f.max() ?? 1
         var p = SolveProblem()
-        for e in 0..<(2 * core) {
+        for e in f.indices {
             let c = (peak * 1.5 * [1.0, 2.5, 4.0][r.int(3)]).rounded()
             let l = r.int(10) < 3 ? r.uniform(0, 0.3) * c : 0
             p.addLink(name: "l\(e)", capacity: c, load: l)
