@@ -615,7 +615,7 @@ final class SolverRun {
     /// 0.78% at sweep 32, 2·10⁻⁵ of MLU a sweep (docs/solve.md, "Earlier warm stages stop at
     /// the gap").
     func stageTarget(_ k: Int, warm: Bool? = nil) -> Double {
-        k + 1 < levels.count ? options.gap * (warm ?? warmRun ? options.warmEarlierShare : SolverRun.earlierShare) : options.gap
+        k + 1 < levels.count ? options.gap * ((warm ?? warmRun) ? options.warmEarlierShare : SolverRun.earlierShare) : options.gap
     }
     /// The share of the asked gap a cold run's stages before the last stop at: their holds
     /// (MLU × (1 + gap/5)) then keep their final gaps within it.
