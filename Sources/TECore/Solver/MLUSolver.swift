@@ -739,7 +739,8 @@ final class SolverRun {
         // A warm start resumes at the smoothing the last answer ended with (consistent with its
         // gap), so its first certification pass may already succeed; never finer than the floor.
         if let warmMu, warmMu > 0, warmMu.isFinite {
-            let floor = options.gap * (levels.count > 1 ? 0.75 : 1) * max(top, 1e-12) / (64 * logE)
+            // (At a cold run's earlier-stage share of the gap for every stage of a multi-priority run.)
+            let floor = muFloor(options.gap * (levels.count > 1 ? SolverRun.earlierShare : 1), top: top, logE: logE)
             mu = min(mu, max(warmMu, floor))
         }
         var bestBound = previousBound
