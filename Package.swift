@@ -83,10 +83,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The benchmark's solve instances (fat-trees, WAN meshes), shared with the tests.
+        .target(name: "TEInstances", dependencies: ["TECore"], swiftSettings: strict),
         .executableTarget(
             name: "tectl-bench",
             dependencies: [
-                "TECore", "TEPolicy", "TENetlink", "TETelemetry", "TEDaemon", "TELab",
+                "TECore", "TEPolicy", "TENetlink", "TETelemetry", "TEDaemon", "TELab", "TEInstances",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -95,7 +97,7 @@ let package = Package(
 
         .testTarget(
             name: "TECoreTests",
-            dependencies: ["TECore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["TECore", "TEInstances", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(name: "TEPolicyTests", dependencies: ["TEPolicy", "TECore"], resources: [.copy("Fixtures")], swiftSettings: strict),

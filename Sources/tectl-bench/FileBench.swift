@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TECore
+import TEInstances
 
 /// `tectl-bench solve-file FILE...`: the warm-start figures of `solve-seeds` for problems a user
 /// brings (any file `tectl solve` reads). Per file: the cold solve's certified gap; then every

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TECore
+import TEInstances
 
 /// `tectl-bench solve-random`: many small random instances (random paths over random links,
 /// 1–4 priorities, often tight), each solved by tectl and by the exact LP; prints how far each

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TECore
+import TEInstances
 
 /// `tectl-bench solve-seeds`: the instances of `solve` over many seeds, the way to look at
 /// instances nobody tuned on. Per instance and seed: the cold solve's certified gap, and the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TECore
+import TEInstances
 
 /// `tectl-bench solve`: tectl's solver against an exact LP (HiGHS via scipy) on generated instances.
 struct SolveBench: ParsableCommand {

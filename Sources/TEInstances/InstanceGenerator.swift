@@ -1,36 +1,46 @@
 import TECore
 
 /// Deterministic random numbers (SplitMix64): the same seed gives the same instance everywhere.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SplitMix64 {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
-    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func uniform() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
+    public mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
+    public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// Benchmark instances: Clos/fat-tree fabrics and WAN-like meshes, loose or tight.
-struct InstanceSpec: Sendable {
-    enum Topology: Sendable { case fatTree(k: Int), wan(nodes: Int) }
-    var name: String
-    var topology: Topology
-    var demands: Int
-    var paths: ClosedRange<Int>
+public struct InstanceSpec: Sendable {
+    public enum Topology: Sendable { case fatTree(k: Int), wan(nodes: Int) }
+    public var name: String
+    public var topology: Topology
+    public var demands: Int
+    public var paths: ClosedRange<Int>
     /// Capacities a few percent above a random single-path routing of the demands, so most links bind.
-    var tight: Bool
-    var priorities: Int = 3
-    var seed: UInt64 = 1
+    public var tight: Bool
+    public var priorities: Int = 3
+    public var seed: UInt64 = 1
+
+    public init(name: String, topology: Topology, demands: Int, paths: ClosedRange<Int>, tight: Bool, priorities: Int = 3, seed: UInt64 = 1) {
+        self.name = name
+        self.topology = topology
+        self.demands = demands
+        self.paths = paths
+        self.tight = tight
+        self.priorities = priorities
+        self.seed = seed
+    }
 }
 
-enum InstanceGenerator {
-    static func make(_ spec: InstanceSpec) -> SolveProblem {
+public enum InstanceGenerator {
+    public static func make(_ spec: InstanceSpec) -> SolveProblem {
         var rng = SplitMix64(seed: spec.seed &* 0x2545_F491_4F6C_DD1D &+ 17)
         var linkNames: [String] = []
         var paths: [[[Int]]] = []
@@ -197,7 +207,7 @@ enum InstanceGenerator {
     }
 
     /// The problem in tectl's JSON format (docs/solve.md).
-    static func json(_ p: SolveProblem) -> String {
+    public static func json(_ p: SolveProblem) -> String {
         var out = "{\"links\": [\n"
         for e in 0..<p.linkCount {
             out += "  {\"name\": \"\(p.linkNames[e])\", \"capacity\": \(p.capacity[e]), \"load\": \(p.load[e])}"
@@ -217,7 +227,7 @@ enum InstanceGenerator {
     }
 
     /// The same problem with every volume scaled by a factor in [1 − r, 1 + r] (a controller's next cycle).
-    static func perturbed(_ p: SolveProblem, by r: Double, seed: UInt64) -> SolveProblem {
+    public static func perturbed(_ p: SolveProblem, by r: Double, seed: UInt64) -> SolveProblem {
         var rng = SplitMix64(seed: seed)
         var q = p
         for d in 0..<q.demandCount { q.volume[d] *= rng.uniform(1 - r, 1 + r) }
@@ -225,7 +235,7 @@ enum InstanceGenerator {
     }
 
     /// The same problem with a fraction `f` of the demands (picked at random) scaled by 0.5…1.5.
-    static func resampled(_ p: SolveProblem, fraction f: Double, seed: UInt64) -> SolveProblem {
+    public static func resampled(_ p: SolveProblem, fraction f: Double, seed: UInt64) -> SolveProblem {
         var rng = SplitMix64(seed: seed)
         var q = p
         for d in 0..<q.demandCount where rng.uniform() < f { q.volume[d] *= rng.uniform(0.5, 1.5) }
