@@ -26,17 +26,36 @@ extension SolverRun {
         /// The z rows the last successful search found: re-priced at every certification pass
         /// from then on (the holds bind in this stage).
         var z: [Double] = []
+        /// Whether the search already ran early for a sweep that moved nothing (`holdPass`).
+        var frozenTried = false
     }
 
     /// The hold-aware step of a certification pass of stage `k` at the current weights
     /// (`weight`·`inverseSum`): once a search has found that holds bind, the bound with the
     /// last z at these weights (one pass); a new search when one is due. Adopts a better
     /// certificate (raising `bestBound`).
-    func holdPass(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double) {
+    func holdPass(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], sweeps: Int, bestBound: inout Double, top: Double, target: Double, frozen: Bool = false) {
         guard k > 0 else { return }
+        // A full sweep that moved nothing (warm): the holds may block every move the weights ask
+        // for, and more sweeps at these weights only repeat it. Once a stage, the search runs at
+        // once, and its certificate is kept only where it certifies the target (else the stage
+        // goes on exactly as it would have: on small random gadgets a z adopted early but short
+        // of the target doubled a stage's sweeps).
+        if frozen, holdSearch.stage == k, !holdSearch.frozenTried, relativeGap(top, lowerBound: bestBound) > target {
+            holdSearch.frozenTried = true
+            let lastTry = holdSearch.lastTry
+            let found = tryHoldBound(k, inverseSum: inv, plain: plain, caps: caps, floor: bestBound, sweeps: sweeps, stopAt: (top, target))
+            holdSearch.lastTry = lastTry
+            if let found, found.value > bestBound, relativeGap(top, lowerBound: found.value) <= target {
+                adopt(found, bestBound: &bestBound)
+                holdSearch.z = found.z
+                return
+            }
+        }
         let due = holdSearchDue(k, sweeps: sweeps, bestBound: bestBound, gap: relativeGap(top, lowerBound: bestBound), target: target)
         if due {
-            let found = tryHoldBound(k, inverseSum: inv, plain: plain, caps: caps, floor: bestBound, sweeps: sweeps)
+            let stop = options.holdSearchStopsAtTarget ? (top: top, target: target) : nil
+            let found = tryHoldBound(k, inverseSum: inv, plain: plain, caps: caps, floor: bestBound, sweeps: sweeps, stopAt: stop)
             if let found, found.value > bestBound {
                 adopt(found, bestBound: &bestBound)
                 holdSearch.z = found.z
@@ -77,6 +96,7 @@ extension SolverRun {
     /// and its cheapest path to `argmin` when given.
     func holdBound(_ k: Int, y: UnsafePointer<Double>, z: UnsafePointer<Double>?, rows: Int, holds: [Double], argmin: UnsafeMutablePointer<Int>? = nil) -> Double {
         let E = linkCount
+        holdBoundPasses += 1
         let rows = min(rows, k)
         // W_l for l = 0…k (row k: y alone).
         let w = UnsafeMutablePointer<Double>.allocate(capacity: max(1, (k + 1) * E))
@@ -204,7 +224,7 @@ extension SolverRun {
     /// move to a demand's cheapest path under y (at the price gap of the blocked moves), and
     /// λ_j ≥ 0 comes from a short bracketing search on the bound's supergradient (the bound is
     /// concave in λ). Returns the best bound found above `floor` with its z rows and costs.
-    func searchHoldBound(_ k: Int, y: UnsafePointer<Double>, plain: Double, caps: [Double], floor: Double, sweeps: Int) -> (bound: Double, z: [Double], costs: [Double])? {
+    func searchHoldBound(_ k: Int, y: UnsafePointer<Double>, plain: Double, caps: [Double], floor: Double, sweeps: Int, stopAt: (top: Double, target: Double)? = nil) -> (bound: Double, z: [Double], costs: [Double])? {
         holdSearch.lastTry = sweeps
         let E = linkCount
         let holds = Array(caps.prefix(k))
@@ -259,8 +279,10 @@ extension SolverRun {
         let cheapestAtZero = Array(UnsafeBufferPointer(start: argmin, count: demandCount))
         var best: (bound: Double, z: [Double], costs: [Double])?
         for direction in [sMax, sMean] {
+            // (The second direction only where the first did not certify the target.)
+            if let stopAt, let best, relativeGap(stopAt.top, lowerBound: best.bound) <= stopAt.target { break }
             cheapestAtZero.withUnsafeBufferPointer { if let b = $0.baseAddress { argmin.update(from: b, count: demandCount) } }
-            if let found = lineSearch(k, y: y, direction: direction, plain: plain, holds: holds, floor: floor, argmin: argmin),
+            if let found = lineSearch(k, y: y, direction: direction, plain: plain, holds: holds, floor: floor, argmin: argmin, stopAt: stopAt),
                found.bound > (best?.bound ?? -.infinity) {
                 best = found
             }
@@ -270,7 +292,7 @@ extension SolverRun {
 
     /// The best bound along z = λ·s over λ ≥ 0 (few evaluations), `argmin` holding each active
     /// demand's cheapest path under y (λ = 0) on entry; nil when no row of s can help.
-    func lineSearch(_ k: Int, y: UnsafePointer<Double>, direction: [Double], plain: Double, holds: [Double], floor: Double, argmin: UnsafeMutablePointer<Int>) -> (bound: Double, z: [Double], costs: [Double])? {
+    func lineSearch(_ k: Int, y: UnsafePointer<Double>, direction: [Double], plain: Double, holds: [Double], floor: Double, argmin: UnsafeMutablePointer<Int>, stopAt: (top: Double, target: Double)? = nil) -> (bound: Double, z: [Double], costs: [Double])? {
         let E = linkCount
         var s = direction
         var anyRow = [Bool](repeating: false, count: k)
@@ -301,6 +323,8 @@ extension SolverRun {
                 bestValue = value
                 best = (value, z, Array(UnsafeBufferPointer(start: passCost, count: demandCount)))
             }
+            // A bound that certifies the stage's target ends the search: the stage stops there.
+            if let stopAt, relativeGap(stopAt.top, lowerBound: bestValue) <= stopAt.target { break }
             let g = slopes(k, s: s, rows: anyRow, holds: holds, argmin: argmin).reduce(0, +)
             if g > 0 { lo = (t, value, g) } else { hi = (t, value, g) }
             guard let hi else {
@@ -348,12 +372,12 @@ extension SolverRun {
 
     /// The hold-aware search at the current link weights (`weight`·`inverseSum`, normalized):
     /// its best certificate above `floor`, if any (remembered for the next passes).
-    func tryHoldBound(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], floor: Double, sweeps: Int) -> (value: Double, y: [Double], z: [Double], costs: [Double])? {
+    func tryHoldBound(_ k: Int, inverseSum inv: Double, plain: Double, caps: [Double], floor: Double, sweeps: Int, stopAt: (top: Double, target: Double)? = nil) -> (value: Double, y: [Double], z: [Double], costs: [Double])? {
         let E = linkCount
         var y = [Double](repeating: 0, count: E)
         for e in 0..<E where invCap[e] > 0 { y[e] = weight[e] * inv }
         let found = y.withUnsafeBufferPointer { yb in
-            yb.baseAddress.flatMap { searchHoldBound(k, y: $0, plain: plain, caps: caps, floor: floor, sweeps: sweeps) }
+            yb.baseAddress.flatMap { searchHoldBound(k, y: $0, plain: plain, caps: caps, floor: floor, sweeps: sweeps, stopAt: stopAt) }
         }
         guard let found else { return nil }
         return (found.bound, y, found.z, found.costs)

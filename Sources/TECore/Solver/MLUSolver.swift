@@ -132,6 +132,10 @@ final class SolverRun {
     var warmCertificate: StoredCertificate?
     typealias StoredCertificate = (bound: Double, y: [Double], z: [Double], costs: [Double])
     var holdSearch = HoldSearch()
+    /// Passes over the active paths that priced a hold-aware certificate (`holdBound`; tests).
+    var holdBoundPasses = 0
+    /// Restricted LPs tried before dropping forward caps that certified the stage (tests).
+    var capsKeptByLP = 0
     /// Moves of the last sweep that only a forward cap (a later stage's row, in a warm start)
     /// held to under half their step.
     var forwardBlocked = 0
@@ -902,6 +906,8 @@ final class SolverRun {
         var reaching = false
         // The sweep after which the stage took the closing μ below the rounds' (see below).
         var closedAt: Int?
+        // The MLU at the last certification pass (after a full sweep from the second on).
+        var certifiedTop = -Double.infinity
         while true {
             // Recentre, refresh every price, and certify.
             top = refreshUtilization(k)
@@ -1006,7 +1012,11 @@ final class SolverRun {
                 bestCostValid = true
             }
             // Holds that bind keep the plain bound below the optimum: price them (z) once it stalls.
-            holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target)
+            // (A warm stage whose last full sweep left the MLU to the bit where it was: the holds
+            // block it, and the hold-aware search runs at once instead of after 8 such sweeps.)
+            let frozen = options.warmFrozenHoldSearch && warm && trial == nil && top == certifiedTop
+            certifiedTop = top
+            holdPass(k, inverseSum: inv, plain: bound, caps: caps, sweeps: sweeps, bestBound: &bestBound, top: top, target: target, frozen: frozen)
             var gap = relativeGap(top, lowerBound: bestBound)
             // A stage that crawls within a few targets of its bound: a certificate from the LP
             // over the links at the top (MLUSolver+RestrictedLP.swift). Once adopted, the sweeps
@@ -1033,7 +1043,20 @@ final class SolverRun {
             // share; on a 50-demand random instance, 3 of 50 sent its last stage to a stall at
             // 8.1% where it had certified 0.81%: hence the floor.)
             if sweeps - lastImprovement >= 3 || (forwardBlocked >= SolverRun.forwardBlockedLimit(activeCount) && sweeps - lastImprovement >= 1), capsBuffer.count > k {
-                capsBuffer.removeSubrange(k...)
+                // A warm stage before the last whose caps keep it within 3 targets of its bound
+                // tries the LP over the links at the top first, which may certify it where it
+                // is. Without the caps its moves can lift the later rows far above their bounds,
+                // and the later stages then re-solve nearly cold (wan-300-tight seed 329 after
+                // ±5%: priority 1 of 3, stuck 1.40% above its bound under the caps, went on to
+                // 0.87% without them, and the last stage started at an MLU of 1.48 against a
+                // bound of 0.94; the LP bounds 0.6244 and certifies the 0.6285 it had: the last
+                // stage starts at 0.98, and the re-solve takes 21 sweeps instead of 53).
+                if options.warmLPBeforeDroppingCaps, warm, trial == nil, k < levels.count - 1, gap > target, gap <= 3 * target, restrictedLast == nil {
+                    tryRestrictedLP()
+                    gap = relativeGap(top, lowerBound: bestBound)
+                    capsKeptByLP += gap <= target ? 1 : 0
+                }
+                if gap > target { capsBuffer.removeSubrange(k...) }
             }
             // (Pricing the holds gets `holdPricingSweeps`, 200: it often creeps on for thousands,
             // 0.02% a time.)

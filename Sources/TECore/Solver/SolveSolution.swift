@@ -44,6 +44,15 @@ public struct SolveOptions: Sendable, Equatable {
     /// runs its restricted rounds against that bound (`SolverRun.inheritedReach`; tests compare
     /// both).
     var warmInheritedRounds = true
+    /// Whether the hold-aware search stops once its bound certifies the stage's target (each
+    /// of its evaluations is a pass over every active path; tests compare both).
+    var holdSearchStopsAtTarget = true
+    /// Whether a warm stage whose full sweep left its MLU exactly where it was runs the
+    /// hold-aware search at once (`SolverRun.holdSearchDue`; tests compare both).
+    var warmFrozenHoldSearch = true
+    /// Whether a warm stage before the last tries the restricted LP before it drops its forward
+    /// caps, where it is within 3 targets of its bound (tests compare both).
+    var warmLPBeforeDroppingCaps = true
     /// Held stages up to this size (path-link entries times rows) that end above their target
     /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
     /// ones are left to the sweeps (tests lower it to stand for a large problem).
