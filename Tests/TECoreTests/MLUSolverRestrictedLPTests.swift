@@ -268,6 +268,9 @@ import Testing
         // (Priority 0 asked for 0.75 of the gap, as a cold run's earlier stages are: asked for
         // 0.95, as warm runs now ask, it certifies in 4–5 sweeps without the LP.)
         options.warmEarlierShare = 0.75
+        // (Nor the LP before the forward caps go, which alone takes seed 2's stage 0 without the
+        // support LP from 202 sweeps to 80: this test is about the support LP.)
+        options.warmLPBeforeDroppingCaps = false
         var off = options
         off.warmSupportLP = false
         for seed in [1, 2, 7] {
