@@ -272,6 +272,15 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         return p
     }
 
+    /// The gadgets' cold answer, and the gadgets after every volume changed by up to ±5%.
+    static func heldGadgetsChanged(seed: Int) -> (first: SolveSolution, changed: SolveProblem) {
+        let p = heldGadgets(seed: seed)
+        var changed = p
+        var r = TestRandom(seed &+ 5)
+        for d in 0..<changed.demandCount { changed.volume[d] *= r.uniform(0.95, 1.05) }
+        return (MLUSolver.solve(p, options: sweepsOnly), changed)
+    }
+
     /// The hold-aware search stops once its bound certifies the stage's target: each of its
     /// evaluations is a pass over every active path (wan-300-loose seed 293 after ±5%: the
     /// search's first evaluation certified the last stage, and the three after it cost 3 of the
@@ -284,11 +293,7 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         full.holdSearchStopsAtTarget = false
         var passesStop = 0, passesFull = 0
         for seed in 1...30 {
-            let p = Self.heldGadgets(seed: seed)
-            let first = MLUSolver.solve(p, options: sweepsOnly)
-            var changed = p
-            var r = TestRandom(seed &+ 5)
-            for d in 0..<changed.demandCount { changed.volume[d] *= r.uniform(0.95, 1.05) }
+            let (first, changed) = Self.heldGadgetsChanged(seed: seed)
             let a = SolverRun(problem: changed, options: stop, warmStart: WarmStart(first))
             let stopped = a.solve(warmStart: WarmStart(first))
             let b = SolverRun(problem: changed, options: full, warmStart: WarmStart(first))
@@ -313,11 +318,7 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         off.warmFrozenHoldSearch = false
         var sweepsOn = 0, sweepsOff = 0
         for seed in 1...30 {
-            let p = Self.heldGadgets(seed: seed)
-            let first = MLUSolver.solve(p, options: sweepsOnly)
-            var changed = p
-            var r = TestRandom(seed &+ 5)
-            for d in 0..<changed.demandCount { changed.volume[d] *= r.uniform(0.95, 1.05) }
+            let (first, changed) = Self.heldGadgetsChanged(seed: seed)
             let with = MLUSolver.solve(changed, options: sweepsOnly, warmStart: WarmStart(first))
             let without = MLUSolver.solve(changed, options: off, warmStart: WarmStart(first))
             #expect(with.sweeps <= without.sweeps, "seed \(seed): \(with.sweeps) sweeps, \(without.sweeps) without the early search")
