@@ -48,7 +48,7 @@ public struct SolveOptions: Sendable, Equatable {
     /// of its evaluations is a pass over every active path; tests compare both).
     var holdSearchStopsAtTarget = true
     /// Whether a warm stage whose full sweep left its MLU exactly where it was runs the
-    /// hold-aware search at once (`SolverRun.holdSearchDue`; tests compare both).
+    /// hold-aware search at once (`SolverRun.holdPass`; tests compare both).
     var warmFrozenHoldSearch = true
     /// Whether a warm stage before the last tries the restricted LP before it drops its forward
     /// caps, where it is within 3 targets of its bound (tests compare both).
