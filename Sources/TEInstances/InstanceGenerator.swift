@@ -1,7 +1,8 @@
 import TECore
 
-/// Deterministic random numbers (SplitMix64): the same seed gives the same instance everywhere.
-public struct SplitMix64 {
+/// Deterministic random numbers (SplitMix64): the same seed gives the same instance everywhere
+/// (also the tests' generator, through `RandomNumberGenerator`).
+public struct SplitMix64: RandomNumberGenerator {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import TEInstances
 import Testing
 @testable import TECore
 
@@ -138,7 +139,7 @@ private let settings = Damper.Settings(hysteresis: 0.05, minChangeInterval: .sec
     /// Noise around a fixed load that never moves the ideal split by hysteresis makes no change at all.
     @Test func noiseBelowHysteresisNeverChangesTheGroup() async {
         await propertyCheck(count: 8, input: Gen.int(in: 2...6), Gen.int(in: 0...Int(UInt32.max))) { n, seed in
-            var rng = SplitMix(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let pol = policy(uplinks: n)
             let base = (0..<n).map { _ in Double.random(in: 0...0.5, using: &rng) }
             var d = Damper(settings: settings)
@@ -158,7 +159,7 @@ private let settings = Damper.Settings(hysteresis: 0.05, minChangeInterval: .sec
     /// of the two integer groups).
     @Test func arbitraryNoiseIsRateLimitedAndStepLimited() async {
         await propertyCheck(count: 8, input: Gen.int(in: 2...6), Gen.int(in: 0...Int(UInt32.max))) { n, seed in
-            var rng = SplitMix(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let pol = policy(uplinks: n)
             var d = Damper(settings: settings)
             let t0 = ContinuousClock.now
@@ -187,7 +188,7 @@ private let settings = Damper.Settings(hysteresis: 0.05, minChangeInterval: .sec
     /// is never empty while a next-hop is up, and a rejoining next-hop never exceeds its ramp cap.
     @Test func flapsNeverLeaveWeightOnADeadNextHop() async {
         await propertyCheck(count: 8, input: Gen.int(in: 2...5), Gen.int(in: 0...Int(UInt32.max))) { n, seed in
-            var rng = SplitMix(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let pol = policy(uplinks: n)
             var d = Damper(settings: settings)
             let t0 = ContinuousClock.now
@@ -212,21 +213,3 @@ private let settings = Damper.Settings(hysteresis: 0.05, minChangeInterval: .sec
         }
     }
 }
-
-/// A small deterministic generator so that a failing seed replays.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in 0..<n (modulo bias is irrelevant at test sizes).
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
-
-

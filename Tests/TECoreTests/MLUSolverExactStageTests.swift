@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import TEInstances
 import Testing
 @testable import TECore
 
@@ -304,7 +305,7 @@ import Testing
 @Suite struct CholeskyTests {
     /// A random symmetric positive definite matrix, B·Bᵀ + I/10 with B of n×n entries in
     /// [−1, 1] (row-major).
-    static func matrix(_ n: Int, _ rng: inout SplitMix) -> [Double] {
+    static func matrix(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
         let b = (0..<(n * n)).map { _ in Double.random(in: -1...1, using: &rng) }
         var a = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
@@ -322,7 +323,7 @@ import Testing
     /// returns x for A·x.
     @Test func theFactorReproducesTheMatrixAndSolvesWithIt() async {
         await propertyCheck(count: 40, input: Gen.int(in: 1...41), Gen.int(in: 0...Int(UInt32.max))) { n, seed in
-            var rng = SplitMix(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let a = Self.matrix(n, &rng)
             var m = a
             let factored = m.withUnsafeMutableBufferPointer { cholesky($0.baseAddress!, n) }
@@ -349,7 +350,7 @@ import Testing
     /// made a link-row irrelevant) gets a huge pivot: the factor still solves the rest, and that
     /// component of the solution is about 0.
     @Test func aVanishingPivotDropsItsDirection() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let n = 19, dead = 11
         var a = Self.matrix(n, &rng)
         for k in 0..<n { a[dead * n + k] = 0; a[k * n + dead] = 0 }

@@ -1,11 +1,12 @@
 import PropertyBased
+import TEInstances
 import Testing
 @testable import TECore
 
 /// Small deterministic random numbers for building instances from a property-test seed.
 struct TestRandom {
-    var generator: SplitMix
-    init(_ seed: Int) { generator = SplitMix(seed: UInt64(truncatingIfNeeded: seed) &+ 0x9E37_79B9_7F4A_7C15) }
+    var generator: SplitMix64
+    init(_ seed: Int) { generator = SplitMix64(seed: UInt64(truncatingIfNeeded: seed) &+ 0x9E37_79B9_7F4A_7C15) }
     mutating func next() -> UInt64 { generator.next() }
     mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) / Double(UInt64(1) << 53) }
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }

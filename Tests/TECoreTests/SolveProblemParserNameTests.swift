@@ -1,3 +1,4 @@
+import TEInstances
 import Testing
 @testable import TECore
 
@@ -40,14 +41,14 @@ import Testing
     }
 
     @Test func namesOfEveryLengthAcrossWordBoundaries() throws {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let alphabet = Array("abcXYZ019-._/é€\"\\ \t".unicodeScalars)
         // Lengths 0…40 bytes and more, including multi-byte characters split across words.
         var names: [String] = [""]
         for length in 1...48 {
             for _ in 0..<3 {
                 var s = ""
-                while s.utf8.count < length { s.unicodeScalars.append(alphabet[rng.below(alphabet.count)]) }
+                while s.utf8.count < length { s.unicodeScalars.append(alphabet[rng.int(alphabet.count)]) }
                 if !names.contains(s) { names.append(s) }
             }
         }
@@ -115,9 +116,9 @@ import Testing
     }
 
     @Test func scanComputesTheSameKeyAsTheDecodedBytes() {
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for length in 0...70 {
-            let name = (0..<length).map { _ in UInt8(0x20 + rng.below(0x5F)) }.filter { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+            let name = (0..<length).map { _ in UInt8(0x20 + rng.int(0x5F)) }.filter { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
             // Padding after the closing quote so that the word-at-a-time path is taken.
             let text = [UInt8(ascii: "\"")] + name + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: " "), count: 8)
             text.withUnsafeBufferPointer { buffer in
@@ -175,19 +176,19 @@ import Testing
 
     /// Every number equals the standard library's correctly rounded reading of its text.
     @Test func randomDecimalsParseExactly() throws {
-        var rng = SplitMix(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         var texts: [String] = []
         for _ in 0..<4000 {
-            let intDigits = 1 + rng.below(rng.below(4) == 0 ? 22 : 7)
-            var s = String(1 + rng.below(9)) + String((1..<intDigits).map { _ in Character(String(rng.below(10))) })
-            if rng.below(5) == 0 { s = "0" }
-            if rng.below(3) != 0 {
-                let fracDigits = 1 + rng.below(rng.below(4) == 0 ? 24 : 6)
-                s += "." + String((0..<fracDigits).map { _ in Character(String(rng.below(10))) })
+            let intDigits = 1 + rng.int(rng.int(4) == 0 ? 22 : 7)
+            var s = String(1 + rng.int(9)) + String((1..<intDigits).map { _ in Character(String(rng.int(10))) })
+            if rng.int(5) == 0 { s = "0" }
+            if rng.int(3) != 0 {
+                let fracDigits = 1 + rng.int(rng.int(4) == 0 ? 24 : 6)
+                s += "." + String((0..<fracDigits).map { _ in Character(String(rng.int(10))) })
             }
-            switch rng.below(6) {
-            case 0: s += ["e", "E", "e+"][rng.below(3)] + String(rng.below(rng.below(3) == 0 ? 280 : 25))
-            case 1: s += ["e-", "E-"][rng.below(2)] + String(rng.below(rng.below(3) == 0 ? 340 : 25))
+            switch rng.int(6) {
+            case 0: s += ["e", "E", "e+"][rng.int(3)] + String(rng.int(rng.int(3) == 0 ? 280 : 25))
+            case 1: s += ["e-", "E-"][rng.int(2)] + String(rng.int(rng.int(3) == 0 ? 340 : 25))
             default: break
             }
             texts.append(s)
