@@ -227,6 +227,49 @@ public enum InstanceGenerator {
         return out + "]}\n"
     }
 
+    /// A random instance: 20–400 links, 10–800 demands with 1–8 paths of 1–5 distinct links,
+    /// 1–4 priorities; in 60% of them capacities sit 0–15% above a random single-path routing
+    /// (tight), and 20% of the links carry unsteered load (`tectl-bench solve-random`).
+    public static func random(seed: UInt64) -> SolveProblem {
+        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 5)
+        let linkCount = [20, 60, 150, 400][rng.int(4)]
+        let demandCount = [10, 50, 200, 800][rng.int(4)]
+        let priorities = 1 + rng.int(4)
+        var capacity = (0..<linkCount).map { _ in [10.0, 25, 40, 100, 400][rng.int(5)] }
+        var volume: [Double] = []
+        var priority: [Int] = []
+        var paths: [[[Int]]] = []
+        for _ in 0..<demandCount {
+            let elephant = rng.uniform() < 0.1
+            volume.append(rng.uniform(0.1, 10) * (elephant ? 20 : 1))
+            priority.append(rng.int(priorities))
+            paths.append((0..<(1 + rng.int(8))).map { _ in
+                var chosen: [Int] = []
+                let length = 1 + rng.int(5)
+                while chosen.count < length {
+                    let e = rng.int(linkCount)
+                    if !chosen.contains(e) { chosen.append(e) }
+                }
+                return chosen
+            })
+        }
+        if rng.uniform() < 0.6 {
+            var used = [Double](repeating: 0, count: linkCount)
+            for (d, ps) in paths.enumerated() { for e in ps[rng.int(ps.count)] { used[e] += volume[d] } }
+            let factor = rng.uniform(1.0, 1.15)
+            for e in 0..<linkCount { capacity[e] = max(1, used[e] * factor) }
+        }
+        var problem = SolveProblem()
+        for e in 0..<linkCount {
+            let load = rng.uniform() < 0.2 ? capacity[e] * rng.uniform(0, 0.5) : 0
+            problem.addLink(name: "l\(e)", capacity: (capacity[e] * 1000).rounded() / 1000, load: (load * 1000).rounded() / 1000)
+        }
+        for d in 0..<demandCount {
+            problem.addDemand(name: "d\(d)", volume: (volume[d] * 1000).rounded() / 1000, priority: priority[d], paths: paths[d])
+        }
+        return problem
+    }
+
     /// The same problem with every volume scaled by a factor in [1 − r, 1 + r] (a controller's next cycle).
     public static func perturbed(_ p: SolveProblem, by r: Double, seed: UInt64) -> SolveProblem {
         var rng = SplitMix64(seed: seed)

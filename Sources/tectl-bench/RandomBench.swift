@@ -43,49 +43,6 @@ struct RandomBench: ParsableCommand {
     ))
     var conditional = false
 
-    /// A random instance: 20–400 links, 10–800 demands with 1–8 paths of 1–5 distinct links,
-    /// 1–4 priorities; in 60% of them capacities sit 0–15% above a random single-path routing
-    /// (tight), and 20% of the links carry unsteered load.
-    static func make(seed: UInt64) -> SolveProblem {
-        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 5)
-        let linkCount = [20, 60, 150, 400][rng.int(4)]
-        let demandCount = [10, 50, 200, 800][rng.int(4)]
-        let priorities = 1 + rng.int(4)
-        var capacity = (0..<linkCount).map { _ in [10.0, 25, 40, 100, 400][rng.int(5)] }
-        var volume: [Double] = []
-        var priority: [Int] = []
-        var paths: [[[Int]]] = []
-        for _ in 0..<demandCount {
-            let elephant = rng.uniform() < 0.1
-            volume.append(rng.uniform(0.1, 10) * (elephant ? 20 : 1))
-            priority.append(rng.int(priorities))
-            paths.append((0..<(1 + rng.int(8))).map { _ in
-                var chosen: [Int] = []
-                let length = 1 + rng.int(5)
-                while chosen.count < length {
-                    let e = rng.int(linkCount)
-                    if !chosen.contains(e) { chosen.append(e) }
-                }
-                return chosen
-            })
-        }
-        if rng.uniform() < 0.6 {
-            var used = [Double](repeating: 0, count: linkCount)
-            for (d, ps) in paths.enumerated() { for e in ps[rng.int(ps.count)] { used[e] += volume[d] } }
-            let factor = rng.uniform(1.0, 1.15)
-            for e in 0..<linkCount { capacity[e] = max(1, used[e] * factor) }
-        }
-        var problem = SolveProblem()
-        for e in 0..<linkCount {
-            let load = rng.uniform() < 0.2 ? capacity[e] * rng.uniform(0, 0.5) : 0
-            problem.addLink(name: "l\(e)", capacity: (capacity[e] * 1000).rounded() / 1000, load: (load * 1000).rounded() / 1000)
-        }
-        for d in 0..<demandCount {
-            problem.addDemand(name: "d\(d)", volume: (volume[d] * 1000).rounded() / 1000, priority: priority[d], paths: paths[d])
-        }
-        return problem
-    }
-
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var above = 0, uncertified = 0, compared = 0, lpFailed = 0
@@ -95,7 +52,7 @@ struct RandomBench: ParsableCommand {
         var stageGaps: [Double] = []
         for i in 0..<UInt64(count) {
             let s = seed &+ i
-            let problem = Self.make(seed: s)
+            let problem = InstanceGenerator.random(seed: s)
             let file = "\(out)/random-\(s).json"
             try InstanceGenerator.json(problem).write(toFile: file, atomically: true, encoding: .utf8)
             // The same bytes tectl solve would read.
