@@ -1103,7 +1103,10 @@ final class SolverRun {
             let finest = muFloor(target, top: top, logE: logE)
             // A stage whose MLU has not improved for 8 sweeps starts pricing its held rows: moves
             // blocked by full held rows are the usual cause (priced, the flow of higher
-            // priorities leaves those links first). Stages that never stall move as before.
+            // priorities leaves those links first). Stages that never stall move as before. A
+            // warm stage after 3 (`warmHoldPricingWindow`): it starts next to the answer, so a
+            // flat MLU is its holds (wan-300-tight seed 295 after ±5%: 21 → 16 warm sweeps;
+            // over seeds 289–336, 7 of 48 re-solves fewer sweeps, 1 more).
             // A stall of a cold stage also widens the trust region (`stepLimit`): flow that only
             // a detour far below the top can take would otherwise reach it μ·c a move while μ
             // shrinks. Warm stages near their target keep the narrow region: they start next to
@@ -1115,7 +1118,7 @@ final class SolverRun {
             // sweeps; 19 sweeps for the stage with the narrow region, 14 with the wide one).
             if !warm, sweeps - lastImprovement >= 8 { wideTrust = true }
             if warm, gap > 2 * target { wideTrust = true }
-            if k > 0, !holdPricing, sweeps - lastImprovement >= 8 {
+            if k > 0, !holdPricing, sweeps - lastImprovement >= (warm ? options.warmHoldPricingWindow : 8) {
                 holdPricing = true
                 pricingSince = sweeps
                 lastHalving = sweeps

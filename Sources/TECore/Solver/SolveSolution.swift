@@ -53,6 +53,11 @@ public struct SolveOptions: Sendable, Equatable {
     /// Whether a warm stage before the last tries the restricted LP before it drops its forward
     /// caps, where it is within 3 targets of its bound (tests compare both).
     var warmLPBeforeDroppingCaps = true
+    /// Sweeps without progress after which a warm stage k > 0 starts pricing its held rows (a
+    /// cold stage: 8). It starts next to the answer, so a flat MLU is the holds, not the
+    /// distance (docs/solve.md, "A warm stage prices its holds after 3 flat sweeps"; tests
+    /// compare 8).
+    var warmHoldPricingWindow = 3
     /// Held stages up to this size (path-link entries times rows) that end above their target
     /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
     /// ones are left to the sweeps (tests lower it to stand for a large problem).
