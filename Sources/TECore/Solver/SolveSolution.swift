@@ -58,6 +58,10 @@ public struct SolveOptions: Sendable, Equatable {
     /// distance (docs/solve.md, "A warm stage prices its holds after 3 flat sweeps"; tests
     /// compare 8).
     var warmHoldPricingWindow = 3
+    /// Whether a warm last stage stops where the previous answer's certificate, restated at the
+    /// held rows' MLUs as they are, certifies it (`SolverRun.warmCertifiesAtRows`; tests compare
+    /// both).
+    var warmRestatedAtRows = true
     /// Held stages up to this size (path-link entries times rows) that end above their target
     /// are re-solved by bisection over virtual links (`SolverRun.refineHeldStage`); larger
     /// ones are left to the sweeps (tests lower it to stand for a large problem).
