@@ -83,7 +83,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The benchmark's solve instances (fat-trees, WAN meshes), shared with the tests.
+        // The benchmark's solve instances (fat-trees, WAN meshes, small random ones), shared with the tests.
         .target(name: "TEInstances", dependencies: ["TECore"], swiftSettings: strict),
         .executableTarget(
             name: "tectl-bench",

@@ -332,6 +332,14 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         #expect(sweepsOn < sweepsOff, "warm sweeps: \(sweepsOn) searching at once, \(sweepsOff) after 8 sweeps")
     }
 
+    /// `tectl-bench solve-random`'s instance `seed` through its JSON text (as the benchmark
+    /// writes and `tectl solve` reads it), its cold answer, and the instance after every volume
+    /// changed by up to ±5% as `tectl-bench solve-file` changes it (its default seed, 1).
+    static func randomChanged(seed: UInt64) throws -> (first: SolveSolution, changed: SolveProblem) {
+        let p = try SolveProblemParser.parse([UInt8](InstanceGenerator.json(InstanceGenerator.random(seed: seed)).utf8))
+        return (MLUSolver.solve(p), InstanceGenerator.perturbed(p, by: 0.05, seed: 1))
+    }
+
     /// A warm stage whose MLU stops improving prices its held rows after 3 such sweeps, not 8:
     /// it starts next to the answer, so a flat MLU is the holds, not the distance
     /// (wan-300-tight seed 295 after ±5%: 21 → 16 warm sweeps). `tectl-bench solve-random`
@@ -342,10 +350,7 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
         var late = SolveOptions()
         late.warmHoldPricingWindow = 8
         for seed: UInt64 in [1177, 1467] {
-            // Through the JSON text, as the benchmark writes and `tectl solve` reads it.
-            let p = try SolveProblemParser.parse([UInt8](InstanceGenerator.json(InstanceGenerator.random(seed: seed)).utf8))
-            let first = MLUSolver.solve(p)
-            let changed = InstanceGenerator.perturbed(p, by: 0.05, seed: 1)
+            let (first, changed) = try Self.randomChanged(seed: seed)
             let early = MLUSolver.solve(changed, warmStart: WarmStart(first))
             let flat = MLUSolver.solve(changed, options: late, warmStart: WarmStart(first))
             #expect(flat.notes.contains { $0.kind == .warmStartDiscarded }, "seed \(seed): pricing after 8 flat sweeps kept its warm answer")
@@ -363,9 +368,7 @@ let sweepsOnly = SolveOptions(exactStageLimit: 0)
     /// then certified it with that same certificate; with it, 8 sweeps, 7.6×). `tectl-bench
     /// solve-random` seed 1134 after ±5% (as `solve-file` changes it): 33 → 25 warm sweeps.
     @Test func aWarmLastStageStopsWhereThePreviousCertificateRestatedAtTheRowsCertifiesIt() throws {
-        let p = try SolveProblemParser.parse([UInt8](InstanceGenerator.json(InstanceGenerator.random(seed: 1134)).utf8))
-        let first = MLUSolver.solve(p)
-        let changed = InstanceGenerator.perturbed(p, by: 0.05, seed: 1)
+        let (first, changed) = try Self.randomChanged(seed: 1134)
         var off = SolveOptions()
         off.warmRestatedAtRows = false
         let with = MLUSolver.solve(changed, warmStart: WarmStart(first))

@@ -1076,6 +1076,12 @@ final class SolverRun {
                 }
                 if gap > target { capsBuffer.removeSubrange(k...) }
             }
+            // A warm last stage: the previous answer's certificate restated at the held rows'
+            // MLUs as they are now (`warmCertifiesAtRows`), at every pass and so also before the
+            // grown LP below, which has no budget (the restatement costs a pass over z).
+            if gap > target, trial == nil, warmCertifiesAtRows(k, caps: caps, top: top, target: target) {
+                return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu, atRows: true)
+            }
             // (Pricing the holds gets `holdPricingSweeps`, 200: it often creeps on for thousands,
             // 0.02% a time.)
             let pricingDone = holdPricing && !reaching && sweeps - pricingSince >= options.holdPricingSweeps
@@ -1084,11 +1090,6 @@ final class SolverRun {
                 // (A last try, which grows its LP past the limit where the limit's worth falls
                 // short: `restrictedCertificate`'s `grow`.)
                 if gap > target {
-                    // (The grown LP has no budget; the restated previous certificate costs a
-                    // pass over the held rows' z.)
-                    if trial == nil, warmCertifiesAtRows(k, caps: caps, top: top, target: target) {
-                        return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu, atRows: true)
-                    }
                     tryRestrictedLP(grow: true)
                 }
                 gap = relativeGap(top, lowerBound: bestBound)
@@ -1119,9 +1120,6 @@ final class SolverRun {
             // The last stage, crawling under its caps (pricing its held rows for `rowsCrawl`
             // sweeps) with its flows balanced at this μ: its certificate restated under the held
             // rows' MLUs as they are now (`boundAtRows`) may certify what the caps keep it from.
-            if gap > target, trial == nil, warmCertifiesAtRows(k, caps: caps, top: top, target: target) {
-                return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu, atRows: true)
-            }
             if gap > target, holdPricing, sweeps - pricingSince >= SolverRun.rowsCrawl, smoothedGap < mu * logE, trial == nil,
                let rows = boundAtRows(k, bound: bestBound, caps: caps), relativeGap(top, lowerBound: rows) <= target {
                 return StageResult(mlu: top, bound: bestBound, sweeps: sweeps, mu: mu, atRows: true)
